@@ -1,1 +1,33 @@
-export {}
+/**
+ * @m2m-guard/core: verifies OAuth 2.0 client-credentials access tokens (JWT)
+ * and checks per-route requirements. Imports no web framework.
+ *
+ * @example
+ * import { createVerifier } from '@m2m-guard/core'
+ * const verifier = createVerifier({ issuer: 'https://auth.example.com', audience: 'https://orders.example.com' })
+ * const auth = await verifier.authenticate(request.headers.authorization, { scopes: ['orders:read'] })
+ */
+export { type ChallengeParams, formatChallenge } from './challenge.js'
+export {
+  AuthError,
+  type AuthErrorBody,
+  type AuthErrorReason,
+  type BearerErrorCode,
+  InsufficientScopeError,
+  InvalidRequestError,
+  InvalidTokenError,
+  KeysUnavailableError,
+  MissingTokenError,
+} from './errors.js'
+export type { EventHandler, KeyFetchTrigger, VerifierEvent } from './events.js'
+export { extractBearerToken } from './extract-token.js'
+export type { KeySetStatus } from './keys/key-source.js'
+export {
+  ASYMMETRIC_ALGORITHMS,
+  type AsymmetricAlgorithm,
+  type JwksCacheOptions,
+  type VerifierOptions,
+} from './options.js'
+export { type Requirement, validateRequirement } from './requirement.js'
+export type { AuthResult } from './types.js'
+export { createVerifier, type Verifier } from './verifier.js'

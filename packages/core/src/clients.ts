@@ -1,0 +1,26 @@
+/**
+ * Which client sent the token: the first of the configured claims that is
+ * present (`client_id` per RFC 9068 §2.2, then `azp` as OpenID providers such
+ * as Auth0 and Keycloak write it).
+ */
+import type { JWTPayload } from 'jose'
+
+/** What {@link readClientId} found. */
+export type ClientIdLookup = { ok: true; clientId: string | undefined } | { ok: false; claim: string }
+
+/**
+ * Returns the client id from the first present claim of `claims`; a present
+ * claim that is not a non-empty string makes the lookup fail.
+ *
+ * @example
+ * readClientId({ client_id: 'billing' }, ['client_id', 'azp']) // { ok: true, clientId: 'billing' }
+ */
+export function readClientId(payload: JWTPayload, claims: readonly string[]): ClientIdLookup {
+  for (const claim of claims) {
+    const value = payload[claim]
+    if (value === undefined) continue
+    if (typeof value !== 'string' || value === '') return { ok: false, claim }
+    return { ok: true, clientId: value }
+  }
+  return { ok: true, clientId: undefined }
+}

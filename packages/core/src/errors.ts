@@ -1,0 +1,183 @@
+/**
+ * One error class per RFC 6750 outcome. Each carries what an adapter needs to
+ * answer (`status`, `headers`, `body`) plus a stable `reason` for logs and
+ * metrics. The properties follow the `http-errors` convention (`status`,
+ * `statusCode`, `expose`, `headers`) that Express, Koa and Fastify understand.
+ */
+import { formatChallenge } from './challenge.js'
+
+/** RFC 6750 §3.1 error codes. */
+export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
+
+/**
+ * Stable, fine-grained reasons. Safe to use as metric labels: the set is
+ * closed and never contains token data.
+ */
+export type AuthErrorReason =
+  | 'missing_token'
+  | 'unsupported_scheme'
+  | 'malformed_authorization'
+  | 'token_too_large'
+  | 'token_malformed'
+  | 'algorithm_not_allowed'
+  | 'unknown_key'
+  | 'signature_invalid'
+  | 'token_expired'
+  | 'token_not_yet_valid'
+  | 'token_too_old'
+  | 'token_issued_in_future'
+  | 'missing_claim'
+  | 'invalid_claim'
+  | 'issuer_mismatch'
+  | 'audience_mismatch'
+  | 'typ_mismatch'
+  | 'insufficient_scope'
+  | 'client_not_allowed'
+  | 'keys_unavailable'
+
+/** The JSON body adapters send: `{ error, error_description }`. */
+export interface AuthErrorBody {
+  error: string
+  error_description: string
+}
+
+interface AuthErrorInit {
+  status: number
+  code: BearerErrorCode | undefined
+  reason: AuthErrorReason
+  description: string
+  realm: string | undefined
+  scope?: string | undefined
+  retryAfter?: number | undefined
+  message?: string | undefined
+  cause?: unknown
+}
+
+/**
+ * Base of every error m2m-guard rejects a request with. Catch this one class
+ * to handle all of them.
+ *
+ * @example
+ * try {
+ *   await verifier.authenticate(req.headers.authorization)
+ * } catch (err) {
+ *   if (err instanceof AuthError) res.writeHead(err.status, err.headers).end(JSON.stringify(err.body))
+ * }
+ */
+export class AuthError extends Error {
+  override name = 'AuthError'
+  /** HTTP status to answer with. */
+  readonly status: number
+  /** Alias of `status`, for frameworks that read `statusCode`. */
+  readonly statusCode: number
+  /** The message is safe to show to the client (http-errors convention). */
+  readonly expose = true
+  /** RFC 6750 error code, if the outcome has one. */
+  readonly code: BearerErrorCode | undefined
+  /** Stable identifier of what went wrong, for logs and metrics. */
+  readonly reason: AuthErrorReason
+  /** Human-readable description, sent to the client as `error_description`. */
+  readonly description: string
+  /** The `WWW-Authenticate` header value, if this outcome has one. */
+  readonly wwwAuthenticate: string | undefined
+  /** Seconds after which the client may retry (503 only). */
+  readonly retryAfter: number | undefined
+  /** Response headers: `WWW-Authenticate` and/or `Retry-After`. */
+  readonly headers: Readonly<Record<string, string>>
+  /** Response body. */
+  readonly body: AuthErrorBody
+
+  protected constructor(init: AuthErrorInit, bodyError: string, challenge: boolean) {
+    super(init.message ?? init.description, init.cause === undefined ? undefined : { cause: init.cause })
+    this.status = init.status
+    this.statusCode = init.status
+    this.code = init.code
+    this.reason = init.reason
+    this.description = init.description
+    this.retryAfter = init.retryAfter
+    this.wwwAuthenticate = challenge
+      ? formatChallenge({
+          realm: init.realm,
+          error: init.code,
+          errorDescription: init.code === undefined ? undefined : init.description,
+          scope: init.scope,
+        })
+      : undefined
+    const headers: Record<string, string> = {}
+    if (this.wwwAuthenticate !== undefined) headers['WWW-Authenticate'] = this.wwwAuthenticate
+    if (this.retryAfter !== undefined) headers['Retry-After'] = String(this.retryAfter)
+    this.headers = Object.freeze(headers)
+    this.body = Object.freeze({ error: bodyError, error_description: init.description })
+  }
+}
+
+type ErrorArgs = {
+  reason: AuthErrorReason
+  description: string
+  realm?: string | undefined
+  message?: string | undefined
+  cause?: unknown
+}
+
+/**
+ * 401 without an error code: the request carried no Bearer credentials
+ * (RFC 6750 §3.1). The challenge tells the client how to authenticate.
+ */
+export class MissingTokenError extends AuthError {
+  override name = 'MissingTokenError'
+  constructor(args: ErrorArgs) {
+    super({ ...args, realm: args.realm, status: 401, code: undefined }, 'unauthorized', true)
+  }
+}
+
+/** 400 `invalid_request`: the Authorization header is malformed. */
+export class InvalidRequestError extends AuthError {
+  override name = 'InvalidRequestError'
+  constructor(args: ErrorArgs) {
+    super({ ...args, realm: args.realm, status: 400, code: 'invalid_request' }, 'invalid_request', true)
+  }
+}
+
+/** 401 `invalid_token`: the client should get a new token and try again. */
+export class InvalidTokenError extends AuthError {
+  override name = 'InvalidTokenError'
+  constructor(args: ErrorArgs) {
+    super({ ...args, realm: args.realm, status: 401, code: 'invalid_token' }, 'invalid_token', true)
+  }
+}
+
+/**
+ * 403 `insufficient_scope`: the token is valid but does not grant this
+ * route. A new token with the same grant would not help.
+ */
+export class InsufficientScopeError extends AuthError {
+  override name = 'InsufficientScopeError'
+  /** The scopes the route requires, as written in the challenge's `scope`. */
+  readonly requiredScopes: readonly string[]
+  constructor(args: ErrorArgs & { requiredScopes?: readonly string[] }) {
+    const requiredScopes = args.requiredScopes ?? []
+    const scope = requiredScopes.length > 0 ? requiredScopes.join(' ') : undefined
+    super(
+      { ...args, realm: args.realm, scope, status: 403, code: 'insufficient_scope' },
+      'insufficient_scope',
+      true,
+    )
+    this.requiredScopes = Object.freeze([...requiredScopes])
+  }
+}
+
+/**
+ * 503: no signing keys can be had (the issuer is unreachable and nothing is
+ * cached). Not the client's fault: it must not fetch a new token, only retry
+ * after `retryAfter` seconds.
+ */
+export class KeysUnavailableError extends AuthError {
+  override name = 'KeysUnavailableError'
+  constructor(args: Omit<ErrorArgs, 'reason' | 'realm'> & { retryAfter: number }) {
+    super(
+      { ...args, reason: 'keys_unavailable', realm: undefined, status: 503, code: undefined },
+      'temporarily_unavailable',
+      false,
+    )
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Observability hooks. Events carry timings, outcomes and stable reasons;
+ * never a token, a signature or a key's private material.
+ */
+import type { AuthErrorReason } from './errors.js'
+
+/** Every event the verifier reports through `onEvent`. */
+export type VerifierEvent =
+  | {
+      type: 'keys_fetched'
+      uri: string
+      durationMs: number
+      keyCount: number
+      /** Why the fetch happened. */
+      trigger: KeyFetchTrigger
+    }
+  | {
+      type: 'keys_fetch_failed'
+      uri: string | undefined
+      durationMs: number
+      trigger: KeyFetchTrigger
+      error: string
+    }
+  | { type: 'keys_stale'; ageMs: number; lastError: string | undefined }
+  | { type: 'key_skipped'; kid: string | undefined; why: string }
+  | { type: 'metadata_fetched'; uri: string; jwksUri: string; durationMs: number }
+  | { type: 'token_cache_hit'; clientId: string | undefined }
+  | { type: 'token_cache_miss' }
+  | { type: 'token_verified'; clientId: string | undefined; kid: string | undefined; alg: string }
+  | {
+      type: 'token_rejected'
+      status: number
+      reason: AuthErrorReason
+      description: string
+      /** Set when the token was valid but did not meet a requirement. */
+      clientId?: string | undefined
+    }
+
+/** What made the key set fetch: first use, expiry, an unknown `kid`, or `warmUp()`. */
+export type KeyFetchTrigger = 'initial' | 'expired' | 'unknown_kid' | 'warm_up'
+
+/** An `onEvent` handler. Exceptions it throws are swallowed: observing must not break verifying. */
+export type EventHandler = (event: VerifierEvent) => void
+
+/** Wraps a user handler so that it can never throw into the verification path. */
+export function safeEmitter(handler: EventHandler | undefined): EventHandler | undefined {
+  if (handler === undefined) return undefined
+  return (event) => {
+    try {
+      handler(event)
+    } catch {
+      // An observer's bug must not turn into a 500 or a rejected token.
+    }
+  }
+}

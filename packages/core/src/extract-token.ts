@@ -1,0 +1,70 @@
+/**
+ * Reads the access token from an Authorization header value, per RFC 6750
+ * §2.1: `Bearer` (any case), one or more spaces, exactly one b64token. The
+ * query string and the body are never consulted (RFC 6750 §2.2–2.3 are off).
+ */
+import { InvalidRequestError, InvalidTokenError, MissingTokenError } from './errors.js'
+
+// b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
+const WHITESPACE = /\s/
+
+/**
+ * Returns the token from `authorization`, or throws the AuthError that
+ * RFC 6750 prescribes: 401 without an error code when there are no Bearer
+ * credentials, 400 `invalid_request` when they are malformed, 401
+ * `invalid_token` when the token is over `maxLength`.
+ *
+ * @example
+ * extractBearerToken('Bearer eyJhbGciOi...', { maxLength: 16384 }) // 'eyJhbGciOi...'
+ */
+export function extractBearerToken(
+  authorization: string | undefined,
+  options: { maxLength: number; realm?: string | undefined },
+): string {
+  const { realm } = options
+  if (typeof authorization !== 'string' || authorization.trim() === '') {
+    throw new MissingTokenError({ reason: 'missing_token', description: 'authentication required', realm })
+  }
+  const value = authorization.trim()
+  const space = value.indexOf(' ')
+  const scheme = space === -1 ? value : value.slice(0, space)
+  if (scheme.toLowerCase() !== 'bearer') {
+    throw new MissingTokenError({
+      reason: 'unsupported_scheme',
+      description: 'Bearer authentication required',
+      realm,
+    })
+  }
+  const token = space === -1 ? '' : value.slice(space + 1).trimStart()
+  if (token === '') {
+    throw new InvalidRequestError({
+      reason: 'malformed_authorization',
+      description: 'Bearer scheme without a token',
+      realm,
+    })
+  }
+  // Checked before any parsing, so an oversized header costs nothing more.
+  if (token.length > options.maxLength) {
+    throw new InvalidTokenError({
+      reason: 'token_too_large',
+      description: `token larger than ${options.maxLength} characters`,
+      realm,
+    })
+  }
+  if (WHITESPACE.test(token)) {
+    throw new InvalidRequestError({
+      reason: 'malformed_authorization',
+      description: 'more than one token in the Authorization header',
+      realm,
+    })
+  }
+  if (!B64TOKEN.test(token)) {
+    throw new InvalidRequestError({
+      reason: 'malformed_authorization',
+      description: 'token contains characters outside the b64token set',
+      realm,
+    })
+  }
+  return token
+}

@@ -1,0 +1,64 @@
+/**
+ * Where verification keys come from: a local key set given in the options,
+ * or the issuer's remote one ({@link RemoteKeySet}).
+ */
+import { matchingKeys, type VerificationKey } from './verification-key.js'
+
+/**
+ * A snapshot of the key set, for readiness probes and dashboards.
+ *
+ * @example
+ * app.get('/ready', (req, res) => res.status(verifier.keyStatus().ready ? 200 : 503).end())
+ */
+export interface KeySetStatus {
+  /** Keys are available to verify tokens (fresh, or stale within `staleIfError`). */
+  ready: boolean
+  /** Keys are within their max-age. */
+  fresh: boolean
+  /** Usable keys held now. */
+  keyCount: number
+  /** When keys were last fetched successfully (ms since epoch), if ever. */
+  fetchedAt: number | undefined
+  /** Until when the keys are fresh (ms since epoch). */
+  freshUntil: number | undefined
+  /** The last fetch error, while it is unresolved. */
+  lastError: string | undefined
+  /** The key set's URL, once known (configured or discovered). */
+  jwksUri: string | undefined
+}
+
+/** What the verifier asks of a key set. */
+export interface KeySource {
+  /** Keys that may verify a token with this header. May fetch; rejects with a `KeysUnavailableError`. */
+  candidates(kid: string | undefined, alg: string): Promise<VerificationKey[]>
+  /** Fetches keys now (remote sets); rejects if they cannot be had. */
+  warmUp(): Promise<void>
+  status(): KeySetStatus
+}
+
+/** A fixed key set: no network, always ready. */
+export class LocalKeySet implements KeySource {
+  readonly #keys: readonly VerificationKey[]
+
+  constructor(keys: readonly VerificationKey[]) {
+    this.#keys = keys
+  }
+
+  async candidates(kid: string | undefined, alg: string): Promise<VerificationKey[]> {
+    return matchingKeys(this.#keys, kid, alg)
+  }
+
+  async warmUp(): Promise<void> {}
+
+  status(): KeySetStatus {
+    return {
+      ready: this.#keys.length > 0,
+      fresh: true,
+      keyCount: this.#keys.length,
+      fetchedAt: undefined,
+      freshUntil: undefined,
+      lastError: undefined,
+      jwksUri: undefined,
+    }
+  }
+}

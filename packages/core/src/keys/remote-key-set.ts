@@ -1,0 +1,195 @@
+/**
+ * The issuer's key set, fetched over the network and kept under a policy that
+ * protects both sides: the API keeps working when the issuer blips, and the
+ * issuer is not flooded when the API is attacked.
+ *
+ * - Lazy: nothing is fetched before the first token (or `warmUp()`).
+ * - One fetch at a time, however many requests wait on it.
+ * - Fresh for the response's `Cache-Control: max-age` (bounded) or `maxAge`;
+ *   past that, keys keep serving while one background refresh runs.
+ * - An unknown `kid` refetches at most once per `cooldown`; so does a failure.
+ * - If the issuer is unreachable, cached keys serve for `staleIfError` more;
+ *   with nothing usable cached, requests get a 503 with `Retry-After`.
+ */
+import { KeysUnavailableError } from '../errors.js'
+import type { EventHandler, KeyFetchTrigger } from '../events.js'
+import type { ResolvedOptions } from '../options.js'
+import { discoverJwksUri } from './discovery.js'
+import { type FetchPolicy, fetchJson } from './fetch-json.js'
+import type { KeySetStatus, KeySource } from './key-source.js'
+import { parseJwks } from './parse-jwks.js'
+import { matchingKeys, type VerificationKey } from './verification-key.js'
+
+// An issuer's max-age above a day is ignored: keys must be rechecked at least daily.
+const MAX_AGE_CEILING = 86_400_000
+
+export class RemoteKeySet implements KeySource {
+  readonly #options: ResolvedOptions
+  readonly #emit: EventHandler | undefined
+  readonly #policy: FetchPolicy
+  readonly #algorithms: ReadonlySet<string>
+  #jwksUri: URL | undefined
+  #keys: VerificationKey[] = []
+  #fetchedAt = Number.NEGATIVE_INFINITY
+  #freshUntil = Number.NEGATIVE_INFINITY
+  #lastAttempt = Number.NEGATIVE_INFINITY
+  #lastError: string | undefined
+  #inflight: Promise<void> | undefined
+
+  constructor(options: ResolvedOptions, emit: EventHandler | undefined) {
+    this.#options = options
+    this.#emit = emit
+    this.#jwksUri = options.jwksUri
+    this.#algorithms = new Set(options.algorithms)
+    this.#policy = {
+      fetch: options.fetch,
+      timeout: options.jwksCache.timeout,
+      maxResponseBytes: options.jwksCache.maxResponseBytes,
+      allowInsecureHttp: options.allowInsecureHttp,
+    }
+  }
+
+  async candidates(kid: string | undefined, alg: string): Promise<VerificationKey[]> {
+    await this.#ensureUsable()
+    const found = matchingKeys(this.#keys, kid, alg)
+    if (found.length > 0 || kid === undefined || this.#keys.some((key) => key.kid === kid)) return found
+    // A kid we have never seen: perhaps the issuer rotated. Ask again, but at
+    // most once per cooldown, so forged kids cannot turn into a flood of fetches.
+    if (!this.#mayAttempt()) return found
+    await this.#refreshOrUnavailable('unknown_kid')
+    return matchingKeys(this.#keys, kid, alg)
+  }
+
+  async warmUp(): Promise<void> {
+    await this.#refreshOrUnavailable('warm_up')
+  }
+
+  status(): KeySetStatus {
+    const now = this.#options.clock()
+    const known = this.#fetchedAt > Number.NEGATIVE_INFINITY
+    return {
+      ready: this.#keys.length > 0 && now < this.#staleUntil(),
+      fresh: this.#keys.length > 0 && now < this.#freshUntil,
+      keyCount: this.#keys.length,
+      fetchedAt: known ? this.#fetchedAt : undefined,
+      freshUntil: known ? this.#freshUntil : undefined,
+      lastError: this.#lastError,
+      jwksUri: this.#jwksUri?.href,
+    }
+  }
+
+  async #ensureUsable(): Promise<void> {
+    const now = this.#options.clock()
+    if (now < this.#freshUntil) return
+    if (this.#keys.length > 0 && now < this.#staleUntil()) {
+      // Stale but usable: serve now, refresh in the background.
+      if (this.#mayAttempt()) this.#refresh('expired').catch(() => this.#reportStale())
+      return
+    }
+    // Nothing usable: drop what is left (tokens it verified stop passing) and fetch.
+    this.#replaceKeys([])
+    if (this.#inflight === undefined && !this.#mayAttempt()) throw this.#unavailable()
+    await this.#refreshOrUnavailable(this.#fetchedAt === Number.NEGATIVE_INFINITY ? 'initial' : 'expired')
+  }
+
+  #staleUntil(): number {
+    return this.#freshUntil + this.#options.jwksCache.staleIfError
+  }
+
+  #mayAttempt(): boolean {
+    return this.#options.clock() - this.#lastAttempt >= this.#options.jwksCache.cooldown
+  }
+
+  async #refreshOrUnavailable(trigger: KeyFetchTrigger): Promise<void> {
+    try {
+      await this.#refresh(trigger)
+    } catch (error) {
+      throw this.#unavailable(error)
+    }
+  }
+
+  #refresh(trigger: KeyFetchTrigger): Promise<void> {
+    this.#inflight ??= this.#fetchKeys(trigger).finally(() => {
+      this.#inflight = undefined
+    })
+    return this.#inflight
+  }
+
+  async #fetchKeys(trigger: KeyFetchTrigger): Promise<void> {
+    const { clock, jwksCache } = this.#options
+    const started = clock()
+    this.#lastAttempt = started
+    let uri: URL | undefined = this.#jwksUri
+    try {
+      uri ??= await this.#discover()
+      const { body, maxAge } = await fetchJson(uri, this.#policy)
+      const parsed = parseJwks(body, { algorithms: this.#algorithms, maxKeys: jwksCache.maxKeys })
+      for (const { kid, why } of parsed.skipped) this.#emit?.({ type: 'key_skipped', kid, why })
+      if (parsed.keys.length === 0) throw new Error('key set has no usable signing key')
+      const now = clock()
+      this.#replaceKeys(parsed.keys)
+      this.#fetchedAt = now
+      this.#freshUntil =
+        now + Math.min(Math.max(maxAge ?? jwksCache.maxAge, jwksCache.cooldown), MAX_AGE_CEILING)
+      this.#lastError = undefined
+      this.#emit?.({
+        type: 'keys_fetched',
+        uri: uri.href,
+        durationMs: now - started,
+        keyCount: parsed.keys.length,
+        trigger,
+      })
+    } catch (error) {
+      this.#lastError = (error as Error).message
+      this.#emit?.({
+        type: 'keys_fetch_failed',
+        uri: uri?.href,
+        durationMs: clock() - started,
+        trigger,
+        error: this.#lastError,
+      })
+      throw error
+    }
+  }
+
+  async #discover(): Promise<URL> {
+    const started = this.#options.clock()
+    const issuer = this.#options.issuers[0] as string
+    const { jwksUri, metadataUrl } = await discoverJwksUri(issuer, this.#policy)
+    this.#jwksUri = jwksUri
+    this.#emit?.({
+      type: 'metadata_fetched',
+      uri: metadataUrl.href,
+      jwksUri: jwksUri.href,
+      durationMs: this.#options.clock() - started,
+    })
+    return jwksUri
+  }
+
+  /** Swaps in a new key set; keys that left it are retired, so cached tokens they verified stop passing. */
+  #replaceKeys(next: VerificationKey[]): void {
+    const previous = new Map(this.#keys.map((key) => [key.fingerprint, key]))
+    // Keep the same objects for unchanged keys, so verified-token cache entries survive a refetch.
+    this.#keys = next.map((key) => previous.get(key.fingerprint) ?? key)
+    const kept = new Set(this.#keys)
+    for (const key of previous.values()) if (!kept.has(key)) key.retired = true
+  }
+
+  #reportStale(): void {
+    this.#emit?.({
+      type: 'keys_stale',
+      ageMs: this.#options.clock() - this.#fetchedAt,
+      lastError: this.#lastError,
+    })
+  }
+
+  #unavailable(cause?: unknown): KeysUnavailableError {
+    const wait = this.#options.jwksCache.cooldown - (this.#options.clock() - this.#lastAttempt)
+    return new KeysUnavailableError({
+      description: 'signing keys are temporarily unavailable',
+      message: `signing keys are unavailable: ${this.#lastError ?? 'no usable key'}`,
+      retryAfter: Math.max(1, Math.ceil(wait / 1000)),
+      cause,
+    })
+  }
+}

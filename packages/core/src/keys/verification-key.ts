@@ -1,0 +1,111 @@
+/**
+ * A public key from the issuer's key set, reduced to its public members and
+ * to the algorithms it may verify. Key sets are validated here, once per
+ * fetch, so that the request path only filters and verifies.
+ */
+import { createPublicKey } from 'node:crypto'
+import type { JWK } from 'jose'
+
+/** A usable verification key. `retired` turns true when the key leaves the key set. */
+export interface VerificationKey {
+  readonly kid: string | undefined
+  /** Public members only (no `alg`, `use`, `key_ops`: selection happens before jose sees it). */
+  readonly jwk: Readonly<JWK>
+  readonly algorithms: ReadonlySet<string>
+  /** Identity across refetches: same kid and same public material means the same key. */
+  readonly fingerprint: string
+  retired: boolean
+}
+
+/** Outcome of checking one JWK: a key, or why it was skipped. */
+export type KeyImport = { key: VerificationKey } | { skipped: string; kid: string | undefined }
+
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv']
+const RSA_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']
+const CURVE_ALGORITHMS: Record<string, string[]> = {
+  'P-256': ['ES256'],
+  'P-384': ['ES384'],
+  'P-521': ['ES512'],
+  Ed25519: ['EdDSA', 'Ed25519'],
+}
+// jose refuses RSA keys under 2048 bits; anything past 16384 bits only costs CPU.
+const RSA_MIN_BITS = 2048
+const RSA_MAX_BITS = 16384
+
+/**
+ * Checks one JWK from a key set and returns it as a {@link VerificationKey},
+ * or the reason it cannot verify tokens here.
+ */
+export function importVerificationKey(value: unknown, allowed: ReadonlySet<string>): KeyImport {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { skipped: 'not a JSON object', kid: undefined }
+  }
+  const jwk = value as Record<string, unknown>
+  const kid = typeof jwk.kid === 'string' ? jwk.kid : undefined
+  const skip = (why: string): KeyImport => ({ skipped: why, kid })
+
+  if (jwk.kid !== undefined && kid === undefined) return skip('"kid" is not a string')
+  if (jwk.use !== undefined && jwk.use !== 'sig')
+    return skip(`"use" is ${JSON.stringify(jwk.use)}, not "sig"`)
+  if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) {
+    return skip('"key_ops" does not include "verify"')
+  }
+  if (PRIVATE_MEMBERS.some((member) => jwk[member] !== undefined)) {
+    return skip('private or symmetric key material is never used to verify')
+  }
+  const publicJwk = publicMembers(jwk)
+  if (publicJwk === undefined) return skip(`unsupported key type ${JSON.stringify(jwk.kty)}`)
+
+  const family = publicJwk.kty === 'RSA' ? RSA_ALGORITHMS : (CURVE_ALGORITHMS[publicJwk.crv as string] ?? [])
+  let algorithms = family.filter((alg) => allowed.has(alg))
+  if (jwk.alg !== undefined) {
+    if (typeof jwk.alg !== 'string' || !family.includes(jwk.alg)) {
+      return skip(`"alg" ${JSON.stringify(jwk.alg)} does not fit the key type`)
+    }
+    algorithms = algorithms.filter((alg) => alg === jwk.alg)
+  }
+  if (algorithms.length === 0) return skip('none of its algorithms is allowed')
+
+  try {
+    const keyObject = createPublicKey({ key: publicJwk, format: 'jwk' })
+    const bits = keyObject.asymmetricKeyDetails?.modulusLength
+    if (bits !== undefined && (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS)) {
+      return skip(`RSA modulus of ${bits} bits is outside ${RSA_MIN_BITS}-${RSA_MAX_BITS}`)
+    }
+  } catch {
+    return skip('key material is invalid')
+  }
+  return {
+    key: {
+      kid,
+      jwk: Object.freeze(publicJwk),
+      algorithms: new Set(algorithms),
+      fingerprint: JSON.stringify([kid, publicJwk]),
+      retired: false,
+    },
+  }
+}
+
+function publicMembers(jwk: Record<string, unknown>): JWK | undefined {
+  const strings = (...names: string[]) => names.every((name) => typeof jwk[name] === 'string')
+  if (jwk.kty === 'RSA' && strings('n', 'e')) return { kty: 'RSA', n: jwk.n as string, e: jwk.e as string }
+  if (jwk.kty === 'EC' && strings('crv', 'x', 'y') && (jwk.crv as string).startsWith('P-')) {
+    return { kty: 'EC', crv: jwk.crv as string, x: jwk.x as string, y: jwk.y as string }
+  }
+  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && strings('x')) {
+    return { kty: 'OKP', crv: 'Ed25519', x: jwk.x as string }
+  }
+  return undefined
+}
+
+/**
+ * The keys that may have signed a token with this `kid` and `alg`. Without a
+ * `kid`, every key that fits the algorithm is a candidate (RFC 7515 §4.1.4).
+ */
+export function matchingKeys(
+  keys: readonly VerificationKey[],
+  kid: string | undefined,
+  alg: string,
+): VerificationKey[] {
+  return keys.filter((key) => (kid === undefined || key.kid === kid) && key.algorithms.has(alg))
+}

@@ -1,0 +1,108 @@
+/**
+ * What a route demands of a verified token: scopes (all of), scopes (any
+ * of), and an allowlist of clients. Validated once when a route declares it,
+ * checked on every request.
+ */
+import { isScopeToken } from './challenge.js'
+import { InsufficientScopeError } from './errors.js'
+import type { AuthResult } from './types.js'
+
+/**
+ * A route's requirement. Every field is optional; all that are given must hold.
+ *
+ * @example
+ * const requirement: Requirement = { scopes: ['orders:write'], clients: ['billing'] }
+ */
+export interface Requirement {
+  /** Every one of these scopes must be granted. */
+  scopes?: readonly string[] | undefined
+  /** At least one of these scopes must be granted. */
+  anyScopes?: readonly string[] | undefined
+  /** The token's client id must be one of these. */
+  clients?: readonly string[] | undefined
+}
+
+const FIELDS = new Set(['scopes', 'anyScopes', 'clients'])
+
+/**
+ * Throws a TypeError naming the field if `requirement` is malformed: unknown
+ * fields, non-string entries, scopes that are not RFC 6749 scope tokens, or
+ * an empty `anyScopes` / `clients` list (which no token could ever satisfy).
+ *
+ * @example
+ * validateRequirement({ scopes: ['orders read'] }) // TypeError: "scopes" entry "orders read" is not a valid scope token
+ */
+export function validateRequirement(requirement: unknown): asserts requirement is Requirement | undefined {
+  if (requirement === undefined) return
+  if (typeof requirement !== 'object' || requirement === null || Array.isArray(requirement)) {
+    throw new TypeError('requirement must be an object like { scopes, anyScopes, clients }')
+  }
+  for (const field of Object.keys(requirement)) {
+    if (!FIELDS.has(field)) throw new TypeError(`requirement has unknown field "${field}"`)
+  }
+  const { scopes, anyScopes, clients } = requirement as Record<string, unknown>
+  validateList('scopes', scopes, true, true)
+  validateList('anyScopes', anyScopes, false, true)
+  validateList('clients', clients, false, false)
+}
+
+function validateList(field: string, value: unknown, mayBeEmpty: boolean, scopeTokens: boolean): void {
+  if (value === undefined) return
+  if (!Array.isArray(value)) throw new TypeError(`"${field}" must be an array of strings`)
+  if (!mayBeEmpty && value.length === 0) {
+    throw new TypeError(`"${field}" must not be empty: no token could satisfy it`)
+  }
+  for (const entry of value) {
+    if (typeof entry !== 'string' || entry === '') {
+      throw new TypeError(`"${field}" must contain only non-empty strings`)
+    }
+    if (scopeTokens && !isScopeToken(entry)) {
+      throw new TypeError(`"${field}" entry ${JSON.stringify(entry)} is not a valid scope token`)
+    }
+  }
+}
+
+/**
+ * Throws an {@link InsufficientScopeError} (403) unless `auth` meets
+ * `requirement`. The client allowlist is checked first, then `scopes`, then
+ * `anyScopes`.
+ *
+ * @example
+ * checkRequirement(auth, { anyScopes: ['orders:read', 'orders:admin'] }, undefined)
+ */
+export function checkRequirement(
+  auth: AuthResult,
+  requirement: Requirement,
+  realm: string | undefined,
+): void {
+  const { scopes, anyScopes, clients } = requirement
+  if (clients !== undefined && (auth.clientId === undefined || !clients.includes(auth.clientId))) {
+    throw new InsufficientScopeError({
+      reason: 'client_not_allowed',
+      description:
+        auth.clientId === undefined
+          ? 'token names no client, and this resource is open only to named clients'
+          : `client "${auth.clientId}" is not allowed to access this resource`,
+      realm,
+    })
+  }
+  if (scopes !== undefined) {
+    const missing = scopes.filter((scope) => !auth.scopes.includes(scope))
+    if (missing.length > 0) {
+      throw new InsufficientScopeError({
+        reason: 'insufficient_scope',
+        description: `missing required scope${missing.length > 1 ? 's' : ''}: ${missing.join(' ')}`,
+        requiredScopes: scopes,
+        realm,
+      })
+    }
+  }
+  if (anyScopes !== undefined && !anyScopes.some((scope) => auth.scopes.includes(scope))) {
+    throw new InsufficientScopeError({
+      reason: 'insufficient_scope',
+      description: `requires one of the scopes: ${anyScopes.join(' ')}`,
+      requiredScopes: anyScopes,
+      realm,
+    })
+  }
+}
