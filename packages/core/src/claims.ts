@@ -24,22 +24,22 @@ export function checkClaimTypes(
     new InvalidTokenError({ reason: 'invalid_claim', description, realm })
   for (const claim of STRING_CLAIMS) {
     if (payload[claim] !== undefined && typeof payload[claim] !== 'string') {
-      throw invalid(`"${claim}" claim must be a string`)
+      throw invalid(`'${claim}' claim must be a string`)
     }
   }
   for (const claim of NUMERIC_CLAIMS) {
     if (payload[claim] !== undefined && !Number.isFinite(payload[claim])) {
-      throw invalid(`"${claim}" claim must be a finite number`)
+      throw invalid(`'${claim}' claim must be a finite number`)
     }
   }
   const { aud } = payload
   if (typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((entry) => typeof entry === 'string'))) {
-    throw invalid('"aud" claim must be a string or an array of strings')
+    throw invalid("'aud' claim must be a string or an array of strings")
   }
   if (payload.iat !== undefined && payload.iat > nowSeconds + clockTolerance) {
     throw new InvalidTokenError({
       reason: 'token_issued_in_future',
-      description: '"iat" claim is in the future',
+      description: "'iat' claim is in the future",
       realm,
     })
   }

@@ -28,16 +28,16 @@ export function fromJoseError(
       : reject('token_expired', 'token expired')
   }
   if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.reason === 'missing') return reject('missing_claim', `token has no "${error.claim}" claim`)
+    if (error.reason === 'missing') return reject('missing_claim', `token has no '${error.claim}' claim`)
     if (error.reason === 'invalid')
-      return reject('invalid_claim', `"${error.claim}" claim has an invalid type`)
+      return reject('invalid_claim', `'${error.claim}' claim has an invalid type`)
     if (error.claim === 'iss') return issuerMismatch(error.payload, context.issuers, reject)
     const reason = CLAIM_REASONS[error.claim]
     if (reason === 'token_not_yet_valid') return reject(reason, 'token is not yet valid')
     if (reason === 'audience_mismatch') return reject(reason, 'token is not meant for this audience')
-    if (reason === 'typ_mismatch') return reject(reason, 'token "typ" header must be "at+jwt"')
-    if (reason === 'token_issued_in_future') return reject(reason, '"iat" claim is in the future')
-    return reject('invalid_claim', `"${error.claim}" claim check failed`)
+    if (reason === 'typ_mismatch') return reject(reason, "token 'typ' header must be 'at+jwt'")
+    if (reason === 'token_issued_in_future') return reject(reason, "'iat' claim is in the future")
+    return reject('invalid_claim', `'${error.claim}' claim check failed`)
   }
   if (error instanceof errors.JOSEAlgNotAllowed)
     return reject('algorithm_not_allowed', 'token algorithm not allowed')

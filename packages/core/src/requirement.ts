@@ -82,7 +82,7 @@ export function checkRequirement(
       description:
         auth.clientId === undefined
           ? 'token names no client, and this resource is open only to named clients'
-          : `client "${auth.clientId}" is not allowed to access this resource`,
+          : `client '${auth.clientId}' is not allowed to access this resource`,
       realm,
     })
   }

@@ -117,7 +117,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       })
     }
     if (header.kid !== undefined && typeof header.kid !== 'string')
-      throw malformed('token "kid" must be a string')
+      throw malformed("token 'kid' must be a string")
 
     const candidates = await keys.candidates(header.kid, header.alg)
     if (candidates.length === 0) {
@@ -146,7 +146,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (scopes === undefined) {
       throw new InvalidTokenError({
         reason: 'invalid_claim',
-        description: '"scope"/"scp" claim has an invalid type',
+        description: "'scope'/'scp' claim has an invalid type",
         realm,
       })
     }
@@ -154,7 +154,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (!client.ok) {
       throw new InvalidTokenError({
         reason: 'invalid_claim',
-        description: `"${client.claim}" claim must be a non-empty string`,
+        description: `'${client.claim}' claim must be a non-empty string`,
         realm,
       })
     }
