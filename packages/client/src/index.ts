@@ -1,1 +1,19 @@
-export {}
+export { TokenRequestError, type TokenRequestErrorDetails, type TokenRequestFailure } from './errors.js'
+export type {
+  TokenClientEvent,
+  TokenFetchedEvent,
+  TokenRenewedEvent,
+  TokenRequestFailedEvent,
+} from './events.js'
+export type { AuthorizedFetch } from './fetch-with-token.js'
+export {
+  type AuthMethod,
+  type BaseTokenClientOptions,
+  DEFAULTS,
+  type PrivateKeyClientOptions,
+  type RetryOptions,
+  type SecretClientOptions,
+  type TokenClientOptions,
+} from './options.js'
+export type { PrivateKey } from './signing-key.js'
+export { createTokenClient, type TokenClient } from './token-client.js'

@@ -1,0 +1,134 @@
+import { TokenRequestError } from './errors.js'
+import { ExchangeError, type ExchangeLimits, exchange } from './http-exchange.js'
+import { parseRetryAfter } from './retry.js'
+
+/**
+ * Where the issuer's metadata may be, in the order tried: RFC 8414 §3.1 (the well-known segment
+ * inserted between host and path), then OpenID Connect Discovery 1.0 (appended to the issuer).
+ *
+ * @example
+ * ```ts
+ * metadataUrls('https://auth.example.com/tenant-1')
+ * // ['https://auth.example.com/.well-known/oauth-authorization-server/tenant-1',
+ * //  'https://auth.example.com/tenant-1/.well-known/openid-configuration']
+ * ```
+ */
+export function metadataUrls(issuer: string): string[] {
+  const url = new URL(issuer)
+  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '')
+  return [
+    `${url.origin}/.well-known/oauth-authorization-server${path}`,
+    `${url.origin}${path}/.well-known/openid-configuration`,
+  ]
+}
+
+/**
+ * What discovery needs: the fetch and the per-request limits.
+ *
+ * @example
+ * ```ts
+ * const context: DiscoveryContext = { fetch, clock: Date.now, limits: { timeout: 10_000, maxResponseSize: 65_536 } }
+ * ```
+ */
+export interface DiscoveryContext {
+  fetch: typeof globalThis.fetch
+  clock: () => number
+  limits: ExchangeLimits
+}
+
+function failure(
+  message: string,
+  extra: { status?: number; retryable?: boolean; retryAfter?: number; cause?: unknown },
+) {
+  return new TokenRequestError(`discovery failed: ${message}`, { reason: 'discovery_failed', ...extra })
+}
+
+function tokenEndpointFrom(body: string, issuer: string, url: string): string {
+  let metadata: unknown
+  try {
+    metadata = JSON.parse(body)
+  } catch {
+    throw failure(`${url} did not answer with JSON`, {})
+  }
+  if (typeof metadata !== 'object' || metadata === null)
+    throw failure(`${url} did not answer with an object`, {})
+  const { issuer: claimed, token_endpoint: endpoint } = metadata as Record<string, unknown>
+  // RFC 8414 §3.3: metadata that names another issuer must not be used (it could be an impostor's).
+  if (claimed !== issuer) throw failure(`${url} names a different issuer`, {})
+  if (typeof endpoint !== 'string' || !URL.canParse(endpoint)) {
+    throw failure(`${url} has no valid token_endpoint`, {})
+  }
+  const protocol = new URL(endpoint).protocol
+  if (protocol !== 'https:' && protocol !== 'http:') throw failure(`${url} has no http(s) token_endpoint`, {})
+  return endpoint
+}
+
+/**
+ * Finds the issuer's token endpoint from its metadata. A 4xx means "not here" and the next location
+ * is tried; network errors, timeouts, 5xx and 429 are retryable failures; metadata for another issuer
+ * or without a token endpoint is a final one.
+ *
+ * @example
+ * ```ts
+ * const tokenEndpoint = await discoverTokenEndpoint('https://auth.example.com', context)
+ * ```
+ */
+export async function discoverTokenEndpoint(issuer: string, context: DiscoveryContext): Promise<string> {
+  let lastStatus: number | undefined
+  for (const url of metadataUrls(issuer)) {
+    let result: Awaited<ReturnType<typeof exchange>>
+    try {
+      result = await exchange(
+        context.fetch,
+        url,
+        { method: 'GET', headers: { accept: 'application/json' }, redirect: 'follow' },
+        context.limits,
+      )
+    } catch (cause) {
+      if (cause instanceof ExchangeError && cause.kind === 'too_large')
+        throw failure(`${url}: ${cause.message}`, {})
+      throw failure(`${url}: ${cause instanceof Error ? cause.message : 'request failed'}`, {
+        retryable: true,
+        cause,
+      })
+    }
+    const { status } = result
+    if (status === 200) return tokenEndpointFrom(result.body, issuer, url)
+    if (status === 429 || status === 408 || status >= 500) {
+      const retryAfter = parseRetryAfter(result.headers.get('retry-after'), context.clock())
+      throw failure(`${url} answered ${status}`, {
+        status,
+        retryable: true,
+        ...(retryAfter === undefined ? {} : { retryAfter }),
+      })
+    }
+    lastStatus = status
+  }
+  throw failure(
+    `no authorization server metadata found for ${issuer}`,
+    lastStatus === undefined ? {} : { status: lastStatus },
+  )
+}
+
+/**
+ * Remembers the token endpoint once discovered; a failed discovery is not remembered, so the next
+ * token request (or retry) tries again.
+ *
+ * @example
+ * ```ts
+ * const resolveEndpoint = createEndpointResolver({ issuer: 'https://auth.example.com' }, context)
+ * await resolveEndpoint() // discovers
+ * await resolveEndpoint() // remembered
+ * ```
+ */
+export function createEndpointResolver(
+  endpoint: { tokenEndpoint: string } | { issuer: string },
+  context: DiscoveryContext,
+): () => Promise<string> {
+  if ('tokenEndpoint' in endpoint) return async () => endpoint.tokenEndpoint
+  let discovered: string | undefined
+  return async () => {
+    discovered ??= await discoverTokenEndpoint(endpoint.issuer, context)
+    return discovered
+  }
+}

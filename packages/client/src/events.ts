@@ -1,0 +1,91 @@
+import type { TokenRequestFailure } from './errors.js'
+
+/**
+ * A token was obtained while none was cached: the first token, or the first after `invalidate()`.
+ *
+ * @example
+ * ```ts
+ * { type: 'token_fetched', expiresIn: 3_600_000, attempts: 1 }
+ * ```
+ */
+export interface TokenFetchedEvent {
+  type: 'token_fetched'
+  /** Lifetime of the new token, in milliseconds. */
+  expiresIn: number
+  /** Requests it took, counting retries. */
+  attempts: number
+}
+
+/**
+ * A cached token was replaced: renewed ahead of its expiry, or after it had expired.
+ *
+ * @example
+ * ```ts
+ * { type: 'token_renewed', expiresIn: 3_600_000, attempts: 1, background: true }
+ * ```
+ */
+export interface TokenRenewedEvent {
+  type: 'token_renewed'
+  expiresIn: number
+  attempts: number
+  /** True when callers were served the old, still valid token while this renewal ran. */
+  background: boolean
+}
+
+/**
+ * One request for a token failed. Emitted for every failed attempt; `retryIn` says whether another
+ * follows. Never carries the secret, the assertion or a token.
+ *
+ * @example
+ * ```ts
+ * { type: 'token_request_failed', attempt: 1, reason: 'http_error', status: 503, error: undefined, retryIn: 240 }
+ * ```
+ */
+export interface TokenRequestFailedEvent {
+  type: 'token_request_failed'
+  /** 1 for the first request, 2 for the first retry, … */
+  attempt: number
+  reason: TokenRequestFailure
+  status: number | undefined
+  /** The server's OAuth error code, if it sent one. */
+  error: string | undefined
+  /** Milliseconds until the next attempt, or `undefined` when the client gives up. */
+  retryIn: number | undefined
+}
+
+/**
+ * Everything `onEvent` may receive, discriminated by `type`.
+ *
+ * @example
+ * ```ts
+ * const onEvent = (event: TokenClientEvent) => {
+ *   if (event.type === 'token_request_failed') log.warn(event, 'token request failed')
+ * }
+ * ```
+ */
+export type TokenClientEvent = TokenFetchedEvent | TokenRenewedEvent | TokenRequestFailedEvent
+
+/**
+ * Wraps a user's event handler so that it can never break the client: a throw or a rejected promise
+ * from the handler is swallowed.
+ *
+ * @example
+ * ```ts
+ * const emit = createEmitter(options.onEvent)
+ * emit({ type: 'token_fetched', expiresIn: 60_000, attempts: 1 })
+ * ```
+ */
+export function createEmitter(
+  onEvent: ((event: TokenClientEvent) => unknown) | undefined,
+): (event: TokenClientEvent) => void {
+  if (onEvent === undefined) return () => {}
+  return (event) => {
+    try {
+      const result = onEvent(event)
+      // An async handler that rejects would otherwise surface as an unhandled rejection.
+      if (result instanceof Promise) result.catch(() => {})
+    } catch {
+      // Observability must not take the token flow down with it.
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import { createClientAuthentication } from './client-auth.js'
+import { createEndpointResolver } from './discovery.js'
+import { type AuthorizedFetch, createAuthorizedFetch } from './fetch-with-token.js'
+import type { TokenClientOptions } from './options.js'
+import { resolveOptions } from './resolve-options.js'
+import { BackoffTimer, withRetry } from './retry.js'
+import { createTokenCache, type Flight } from './token-cache.js'
+import { createTokenRequest } from './token-request.js'
+
+/**
+ * A client-credentials token client.
+ *
+ * @example
+ * ```ts
+ * const token = await client.getToken()
+ * const res = await client.fetch('http://orders.internal/orders')
+ * client.invalidate()
+ * ```
+ */
+export interface TokenClient {
+  /**
+   * An access token: the cached one while it is fresh, a new one otherwise. Near expiry the cached
+   * token is still returned while a renewal runs in the background. Concurrent calls share one
+   * request. Rejects with {@link TokenRequestError} when no valid token can be had.
+   */
+  getToken(): Promise<string>
+  /**
+   * `fetch` with `Authorization: Bearer <token>`; on a 401 asking for a new token, one retry with a
+   * fresh token. Bodies that are streams are sent once and not retried.
+   */
+  fetch: AuthorizedFetch
+  /**
+   * Forgets the cached token, so the next `getToken()` requests a new one. With a `token`, forgets
+   * it only if it is still the cached one: many callers that saw the same token rejected then cause
+   * one renewal, not one each.
+   */
+  invalidate(token?: string): void
+}
+
+/**
+ * Creates a token client for the OAuth 2.0 client-credentials grant (RFC 6749 §4.4). Options are
+ * validated now (a TypeError names the bad option); nothing is requested until the first
+ * `getToken()` or `fetch()`. The client starts no timers of its own and reads no environment.
+ *
+ * @example
+ * ```ts
+ * const client = createTokenClient({
+ *   issuer: 'https://auth.example.com',
+ *   clientId: process.env.CLIENT_ID!,
+ *   clientSecret: process.env.CLIENT_SECRET!,
+ *   scope: ['orders:read'],
+ * })
+ * const res = await client.fetch('http://orders.internal/orders')
+ * ```
+ */
+export function createTokenClient(options: TokenClientOptions): TokenClient {
+  const resolved = resolveOptions(options)
+  const { clock, emit, credentials } = resolved
+  const limits = { timeout: resolved.timeout, maxResponseSize: resolved.maxResponseSize }
+  const requestToken = createTokenRequest({
+    fetch: resolved.fetch,
+    clock,
+    limits,
+    resolveEndpoint: createEndpointResolver(resolved.endpoint, { fetch: resolved.fetch, clock, limits }),
+    authenticate: createClientAuthentication(credentials, clock),
+    params: resolved.params,
+    defaultLifetime: resolved.defaultLifetime,
+    secrets: credentials.method === 'private_key_jwt' ? [] : [credentials.secret],
+  })
+
+  const obtain = (background: boolean): Flight => {
+    const timer = new BackoffTimer(!background)
+    let attempts = 0
+    const result = withRetry(
+      (attempt) => {
+        attempts = attempt
+        return requestToken()
+      },
+      {
+        policy: resolved.retry,
+        clock,
+        sleep: resolved.sleep ?? ((ms) => timer.sleep(ms)),
+        onFailure: (error, attempt, retryIn) =>
+          emit({
+            type: 'token_request_failed',
+            attempt,
+            reason: error.reason,
+            status: error.status,
+            error: error.error,
+            retryIn,
+          }),
+      },
+    ).then((response) => ({ response, attempts }))
+    return { result, keepAlive: () => timer.keepAlive() }
+  }
+
+  const cache = createTokenCache({ obtain, clock, renewBefore: resolved.renewBefore, emit })
+  return {
+    getToken: () => cache.get(),
+    fetch: createAuthorizedFetch(cache, resolved.fetch),
+    invalidate: (token) => cache.invalidate(token),
+  }
+}
