@@ -1,1 +1,9 @@
-export {}
+export { CLIENT_ASSERTION_TYPE, MAX_ASSERTION_LIFETIME } from './client-assertion.js'
+export type { ClientAuthMethod } from './client-auth.js'
+export type { CannedResponse, Endpoint, Fault, FaultOptions } from './faults.js'
+export type { PublicKeyFormat, SigningKeyInput } from './jws-sign.js'
+export type { HmacConfusionOptions, MintOptions } from './mint.js'
+export type { AuthServerOptions, RegisteredClient, SigningAlgorithm } from './options.js'
+export type { RequestCounts } from './request-counters.js'
+export type { AuthServer, AuthServerKeys, KeyInfo, RotateKeysOptions } from './server.js'
+export { createAuthServer } from './server.js'

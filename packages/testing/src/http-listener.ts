@@ -1,0 +1,78 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+
+/**
+ * A listening node:http server that can be closed at once, open connections and all.
+ *
+ * @example
+ * ```ts
+ * const listener = await listen((req, res) => res.end('ok'), '127.0.0.1', 0)
+ * await fetch(listener.origin)
+ * await listener.close()
+ * ```
+ */
+export interface Listener {
+  /** `http://host:port`, IPv6 hosts in brackets. */
+  readonly origin: string
+  readonly port: number
+  /** Stops listening and destroys every connection, also those waiting on a hanging answer. Idempotent. */
+  close(): Promise<void>
+}
+
+/**
+ * Starts listening. Requests are handed to `handle`; a handler that rejects gets logged
+ * nowhere and answered with 500, so no request can take the process down.
+ *
+ * @example
+ * ```ts
+ * const { origin } = await listen(handle, '127.0.0.1', 0)
+ * ```
+ */
+export async function listen(
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  host: string,
+  port: number,
+): Promise<Listener> {
+  const sockets = new Set<Socket>()
+  // Tight timeouts: a client that trickles its request must not hold a test run hostage.
+  const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent && !res.destroyed) {
+        res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"server_error"}')
+      } else res.destroy()
+    })
+  })
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+  })
+  // Malformed HTTP: answer 400 if the socket still can, never throw.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable)
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+    else socket.destroy()
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const address = server.address() as AddressInfo
+  const hostPart = host.includes(':') ? `[${host}]` : host
+
+  let closing: Promise<void> | undefined
+  return {
+    origin: `http://${hostPart}:${address.port}`,
+    port: address.port,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        for (const socket of sockets) socket.destroy()
+      })
+      return closing
+    },
+  }
+}

@@ -1,0 +1,227 @@
+import type { JWK } from 'jose'
+import { ClientAssertionVerifier } from './client-assertion.js'
+import { ClientRegistry } from './clients.js'
+import { type CannedResponse, type Endpoint, type Fault, FaultBoard, type FaultOptions } from './faults.js'
+import { listen } from './http-listener.js'
+import { KeyStore, type SigningKey } from './keys.js'
+import { buildMetadata, endpointsFor } from './metadata.js'
+import {
+  type HmacConfusionOptions,
+  type MintContext,
+  type MintOptions,
+  mintHmacWithPublicKey,
+  mintToken,
+} from './mint.js'
+import {
+  type AuthServerOptions,
+  type RegisteredClient,
+  resolveOptions,
+  type SigningAlgorithm,
+} from './options.js'
+import { RequestCounters, type RequestCounts } from './request-counters.js'
+import { jsonReply } from './respond.js'
+import { createRouter } from './router.js'
+import { tokenReply } from './token-endpoint.js'
+
+/**
+ * A signing key as tests see it.
+ *
+ * @example
+ * ```ts
+ * const { kid, alg, publicJwk } = server.keys.current
+ * ```
+ */
+export interface KeyInfo {
+  readonly kid: string
+  readonly alg: SigningAlgorithm
+  /** The public JWK as published: kty, kid, alg, use 'sig' and the public members. */
+  readonly publicJwk: JWK
+}
+
+/**
+ * The server's keys at this moment.
+ *
+ * @example
+ * ```ts
+ * const jwks = createLocalJWKSet(server.keys.jwks)
+ * ```
+ */
+export interface AuthServerKeys {
+  readonly current: KeyInfo
+  /** The key the last rotation replaced (it may no longer be published). */
+  readonly previous: KeyInfo | undefined
+  /** The key set `GET /jwks` serves now. */
+  readonly jwks: { keys: JWK[] }
+}
+
+/**
+ * Options of {@link AuthServer.rotateKeys}.
+ *
+ * @example
+ * ```ts
+ * await server.rotateKeys({ dropPrevious: true, algorithm: 'ES256' })
+ * ```
+ */
+export interface RotateKeysOptions {
+  /** Stop publishing the replaced key at once, as after a key compromise. Default false. */
+  dropPrevious?: boolean
+  /** Algorithm of the new key. Default: the current key's. */
+  algorithm?: SigningAlgorithm
+}
+
+/**
+ * A running local authorization server. See {@link createAuthServer}.
+ *
+ * @example
+ * ```ts
+ * const server: AuthServer = await createAuthServer()
+ * const token = await server.mint({ scope: 'orders:read' })
+ * await server.close()
+ * ```
+ */
+export interface AuthServer {
+  /** `http://127.0.0.1:PORT` plus the issuer path; no trailing slash. */
+  readonly issuer: string
+  readonly jwksUri: string
+  readonly tokenEndpoint: string
+  /** RFC 8414 metadata URL (path-inserted). */
+  readonly metadataUrl: string
+  /** OpenID Connect discovery URL. */
+  readonly openidConfigurationUrl: string
+  readonly port: number
+  /** The metadata document both discovery URLs serve. */
+  readonly metadata: Record<string, unknown>
+  readonly keys: AuthServerKeys
+  /** The standing fault of each endpoint, or null. */
+  readonly faults: Readonly<Record<Endpoint, Fault | 'canned' | null>>
+  /** Live, read-only request counts per endpoint. */
+  readonly requests: RequestCounts
+  /** Registers a client, or replaces the one with the same id. */
+  addClient(client: RegisteredClient): void
+  /** Forgets a client; returns whether it was registered. */
+  removeClient(clientId: string): boolean
+  /** Signs any token; valid RFC 9068 by default. */
+  mint(claims?: Record<string, unknown>, options?: MintOptions): Promise<string>
+  /** An unsecured token: `alg: none`, empty signature. */
+  mintUnsigned(claims?: Record<string, unknown>, options?: Omit<MintOptions, 'alg' | 'key'>): Promise<string>
+  /** An HS* token keyed with the current public key: the algorithm-confusion attack. */
+  mintHmacWithPublicKey(claims?: Record<string, unknown>, options?: HmacConfusionOptions): Promise<string>
+  /** Makes a new current key; returns it. */
+  rotateKeys(options?: RotateKeysOptions): Promise<KeyInfo>
+  /** Breaks an endpoint until set back to `null`: a fault name or a canned response. */
+  setFault(endpoint: Endpoint, fault: Fault | CannedResponse | null, options?: FaultOptions): void
+  /** Queues a one-shot answer for the next request to `endpoint`; queued answers win over faults. */
+  queueResponse(endpoint: Endpoint, response: CannedResponse | Fault, options?: FaultOptions): void
+  /** Clears every fault and queued response. */
+  clearFaults(): void
+  /** Sets every request counter back to 0. */
+  resetCounters(): void
+  /** Closes the server and every open connection, hanging ones too. Idempotent. */
+  close(): Promise<void>
+}
+
+/**
+ * Starts a local OAuth 2.0 authorization server for tests and local development: generated
+ * keys, a JWKS endpoint, RFC 8414 and OpenID discovery, a client_credentials token endpoint
+ * issuing RFC 9068 access tokens. Never for production: keys and secrets live in memory.
+ *
+ * @example
+ * ```ts
+ * const server = await createAuthServer({
+ *   clients: [{ clientId: 'billing', clientSecret: 's3cret', scopes: ['orders:read'] }],
+ * })
+ * const res = await fetch(server.tokenEndpoint, {
+ *   method: 'POST',
+ *   headers: { authorization: `Basic ${btoa('billing:s3cret')}` },
+ *   body: new URLSearchParams({ grant_type: 'client_credentials' }),
+ * })
+ * await server.close()
+ * ```
+ */
+export async function createAuthServer(options: AuthServerOptions = {}): Promise<AuthServer> {
+  const config = resolveOptions(options)
+  const registry = new ClientRegistry()
+  for (const client of config.clients) registry.add(client)
+  const keys = await KeyStore.create(config.algorithm, config.clock)
+  const faults = new FaultBoard()
+  const counters = new RequestCounters()
+  const closing = new AbortController()
+
+  // The port, and so every URL, is known only once listening; requests cannot arrive before
+  // `listen` resolves, so the router is always set when one does.
+  let router: ReturnType<typeof createRouter> | undefined
+  const listener = await listen(
+    (req, res) => (router as NonNullable<typeof router>)(req, res),
+    config.host,
+    config.port,
+  )
+  const endpoints = endpointsFor(listener.origin, config.issuerPath)
+  const mint: MintContext = {
+    issuer: endpoints.issuer,
+    audience: config.audience,
+    tokenLifetime: config.tokenLifetime,
+    clock: config.clock,
+    keys,
+  }
+  const assertions = new ClientAssertionVerifier({ ...endpoints, clock: config.clock })
+  const metadata = () =>
+    buildMetadata(
+      endpoints,
+      registry.list().flatMap((client) => client.scopes),
+    )
+  router = createRouter({
+    endpoints,
+    faults,
+    counters,
+    closing: closing.signal,
+    replies: {
+      jwks: () => jsonReply(200, keys.jwks(), { 'cache-control': `public, max-age=${config.jwksMaxAge}` }),
+      metadata: () => jsonReply(200, metadata(), { 'cache-control': 'public, max-age=300' }),
+      token: (req) => tokenReply(req, { registry, assertions, mint }),
+    },
+  })
+
+  return {
+    issuer: endpoints.issuer,
+    jwksUri: endpoints.jwksUri,
+    tokenEndpoint: endpoints.tokenEndpoint,
+    metadataUrl: endpoints.oauthMetadataUrl,
+    openidConfigurationUrl: endpoints.openidConfigurationUrl,
+    port: listener.port,
+    get metadata() {
+      return metadata()
+    },
+    get keys() {
+      return {
+        current: keyInfo(keys.current),
+        previous: keys.previous && keyInfo(keys.previous),
+        jwks: keys.jwks(),
+      }
+    },
+    get faults() {
+      return faults.view()
+    },
+    requests: counters.view,
+    addClient: (client) => registry.add(client),
+    removeClient: (clientId) => registry.remove(clientId),
+    mint: (claims, mintOptions) => mintToken(mint, claims, mintOptions),
+    mintUnsigned: (claims, mintOptions) => mintToken(mint, claims, { ...mintOptions, alg: 'none' }),
+    mintHmacWithPublicKey: (claims, mintOptions) => mintHmacWithPublicKey(mint, claims, mintOptions),
+    async rotateKeys(rotateOptions = {}) {
+      await keys.rotate({ retainFor: config.tokenLifetime, ...rotateOptions })
+      return keyInfo(keys.current)
+    },
+    setFault: (endpoint, fault, faultOptions) => faults.set(endpoint, fault, faultOptions),
+    queueResponse: (endpoint, response, faultOptions) => faults.queue(endpoint, response, faultOptions),
+    clearFaults: () => faults.clear(),
+    resetCounters: () => counters.reset(),
+    close() {
+      closing.abort()
+      return listener.close()
+    },
+  }
+}
+
+function keyInfo(key: SigningKey): KeyInfo {
+  return { kid: key.kid, alg: key.alg, publicJwk: { ...key.publicJwk } }
+}

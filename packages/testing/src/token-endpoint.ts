@@ -1,0 +1,74 @@
+import type { IncomingMessage } from 'node:http'
+import type { ClientAssertionVerifier } from './client-assertion.js'
+import { authenticateClient } from './client-auth.js'
+import type { ClientRegistry } from './clients.js'
+import { readFormBody } from './form-body.js'
+import { parseFormParams } from './form-params.js'
+import { grantAudience, grantScopes } from './grant.js'
+import { type MintContext, mintToken } from './mint.js'
+import { invalidRequest, OAuthError } from './oauth-error.js'
+import { jsonReply, oauthErrorReply, type Reply } from './respond.js'
+
+/** What the token endpoint needs from the server. */
+export interface TokenEndpointContext {
+  readonly registry: ClientRegistry
+  readonly assertions: ClientAssertionVerifier
+  readonly mint: MintContext
+}
+
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' }
+
+/**
+ * `POST /token` for `grant_type=client_credentials` (RFC 6749 §4.4): authenticates the client,
+ * narrows scope and audience to what it may have, and answers with an RFC 9068 access token.
+ * Every refusal is an RFC 6749 §5.2 error reply; nothing a request sends makes it reject.
+ *
+ * @example
+ * ```ts
+ * sendReply(res, await tokenReply(req, { registry, assertions, mint }))
+ * ```
+ */
+export async function tokenReply(req: IncomingMessage, context: TokenEndpointContext): Promise<Reply> {
+  try {
+    return jsonReply(200, await issueToken(req, context), NO_STORE)
+  } catch (error) {
+    if (error instanceof OAuthError) return oauthErrorReply(error)
+    return oauthErrorReply(new OAuthError(500, 'server_error', 'the token could not be issued'))
+  }
+}
+
+async function issueToken(req: IncomingMessage, context: TokenEndpointContext) {
+  const mediaType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
+  if (mediaType !== 'application/x-www-form-urlencoded') {
+    req.resume()
+    throw invalidRequest('Content-Type must be application/x-www-form-urlencoded')
+  }
+  const params = parseFormParams(await readFormBody(req))
+  const grantType = params.get('grant_type')
+  if (grantType === undefined) throw invalidRequest('"grant_type" is missing')
+  if (grantType !== 'client_credentials') {
+    throw new OAuthError(400, 'unsupported_grant_type', 'only client_credentials is supported')
+  }
+  const client = await authenticateClient(
+    req.headers.authorization,
+    params,
+    context.registry,
+    context.assertions,
+  )
+  const scopes = grantScopes(params.get('scope'), client.scopes)
+  const aud = grantAudience(
+    [...params.getAll('audience'), ...params.getAll('resource')],
+    client,
+    context.mint.audience,
+  )
+  const expiresIn = client.tokenLifetime ?? context.mint.tokenLifetime
+  const scope = scopes.join(' ')
+  const claims = { sub: client.clientId, client_id: client.clientId, aud, ...(scope === '' ? {} : { scope }) }
+  const accessToken = await mintToken(context.mint, claims, { expiresIn })
+  return {
+    access_token: accessToken,
+    token_type: 'Bearer',
+    expires_in: expiresIn,
+    ...(scope === '' ? {} : { scope }),
+  }
+}
