@@ -173,11 +173,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   function check(auth: AuthResult, requirement: Requirement): void {
-    if (!validated.has(requirement)) {
-      validateRequirement(requirement)
-      validated.add(requirement)
+    try {
+      if (!validated.has(requirement)) {
+        validateRequirement(requirement)
+        validated.add(requirement)
+      }
+      checkRequirement(auth, requirement, realm)
+    } catch (error) {
+      if (error instanceof TypeError) throw error // a programming error in the requirement, not a client error
+      rejected(error, auth.clientId)
     }
-    checkRequirement(auth, requirement, realm)
   }
 
   /** Reports a rejection and guarantees that only AuthErrors leave the verifier. */
@@ -200,15 +205,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
     } catch (error) {
       rejected(error)
     }
-    if (requirement !== undefined) {
-      try {
-        check(auth, requirement)
-      } catch (error) {
-        if (error instanceof TypeError) throw error // a programming error in the requirement, not a client error
-        rejected(error, auth.clientId)
-      }
-    }
+    if (requirement !== undefined) check(auth, requirement)
     return auth
+  }
+
+  function owns(auth: unknown): auth is AuthResult {
+    return typeof auth === 'object' && auth !== null && issued.has(auth as AuthResult)
   }
 
   async function authenticate(
@@ -227,23 +229,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
   return {
     verify: guarded,
     authenticate,
-    check(auth, requirement) {
-      try {
-        check(auth, requirement)
-      } catch (error) {
-        if (error instanceof TypeError) throw error
-        rejected(error, auth.clientId)
-      }
-    },
+    check,
     async authorize(authorization, requirement, current) {
-      if (current === undefined || !issued.has(current as AuthResult))
-        return authenticate(authorization, requirement)
-      const auth = current as AuthResult
-      if (requirement !== undefined) this.check(auth, requirement)
-      return auth
+      if (!owns(current)) return authenticate(authorization, requirement)
+      if (requirement !== undefined) check(current, requirement)
+      return current
     },
-    owns: (auth): auth is AuthResult =>
-      typeof auth === 'object' && auth !== null && issued.has(auth as AuthResult),
+    owns,
     warmUp: () => keys.warmUp(),
     keyStatus: () => keys.status(),
   }
