@@ -1,1 +1,101 @@
-export {}
+/**
+ * @m2m-guard/express: Express 4 and 5 middleware that admits only requests
+ * carrying a valid client-credentials access token, per route.
+ *
+ * @example
+ * import express from 'express'
+ * import { createGuard } from '@m2m-guard/express'
+ *
+ * const guard = createGuard({ issuer: 'https://auth.example.com', audience: 'https://orders.example.com' })
+ * const app = express()
+ * app.get('/orders', guard.require({ scopes: ['orders:read'] }), (req, res) => {
+ *   res.json({ client: req.auth.clientId })
+ * })
+ */
+import {
+  AuthError,
+  type AuthResult,
+  type Requirement,
+  type Verifier,
+  type VerifierOptions,
+  validateRequirement,
+} from '@m2m-guard/core'
+import type { RequestHandler } from 'express'
+import { resolveGuardOptions } from './guard-options.js'
+
+export { AuthError, type AuthResult, type Requirement, type Verifier } from '@m2m-guard/core'
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** The verified token, set by a guard's middleware. Present only on routes behind a guard. */
+      auth: AuthResult
+    }
+  }
+}
+
+/**
+ * What a guard does with an {@link AuthError}: `'respond'` (default) answers
+ * with its status, headers and JSON body; `'next'` calls `next(err)` so your
+ * error handler formats it. Other errors always go to `next(err)`.
+ */
+export type OnError = 'respond' | 'next'
+
+/**
+ * Options of {@link createGuard}: verifier options, or a ready `verifier` to
+ * share one key cache between guards; plus `onError`.
+ *
+ * @example
+ * const options: GuardOptions = { verifier, onError: 'next' }
+ */
+export type GuardOptions = (VerifierOptions | { verifier: Verifier }) & { onError?: OnError | undefined }
+
+/** A guard: one verifier, any number of per-route requirements. */
+export interface Guard {
+  /** The verifier this guard uses. */
+  readonly verifier: Verifier
+  /**
+   * Middleware that sets `req.auth` if the request's token is valid and meets
+   * `requirement`; with no requirement it authenticates only. Throws a
+   * TypeError at once if `requirement` is malformed.
+   *
+   * @example
+   * router.delete('/orders/:id', guard.require({ scopes: ['orders:write'], clients: ['billing'] }), handler)
+   */
+  require(requirement?: Requirement): RequestHandler
+}
+
+/**
+ * Creates a {@link Guard} from verifier options or a ready `Verifier`.
+ * Throws a TypeError naming the option if the options are invalid.
+ *
+ * @example
+ * const guard = createGuard({ issuer, audience, onError: 'next' })
+ * app.use((err, req, res, next) => {
+ *   if (!(err instanceof AuthError)) return next(err)
+ *   res.status(err.status).set(err.headers).json({ message: err.description, reason: err.reason })
+ * })
+ */
+export function createGuard(options: GuardOptions | Verifier): Guard {
+  const { verifier, onError } = resolveGuardOptions(options, ['respond', 'next'])
+  return {
+    verifier,
+    require(requirement) {
+      validateRequirement(requirement)
+      return (req, res, next) => {
+        // Two-argument then: an exception thrown further down the chain by next() must not reach onRejected.
+        verifier.authorize(req.headers.authorization, requirement, req.auth).then(
+          (auth) => {
+            req.auth = auth
+            next()
+          },
+          (error: unknown) => {
+            // Express 4 ignores rejected promises: every failure must leave through next() or a response.
+            if (!(error instanceof AuthError) || onError === 'next') return next(error)
+            res.status(error.status).set(error.headers).json(error.body)
+          },
+        )
+      }
+    },
+  }
+}

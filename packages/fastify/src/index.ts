@@ -1,1 +1,132 @@
-export {}
+/**
+ * @m2m-guard/fastify: a Fastify 4 and 5 plugin that admits only requests
+ * carrying a valid client-credentials access token, per route.
+ *
+ * @example
+ * import Fastify from 'fastify'
+ * import m2mGuard from '@m2m-guard/fastify'
+ *
+ * const app = Fastify()
+ * await app.register(m2mGuard, { issuer: 'https://auth.example.com', audience: 'https://orders.example.com' })
+ * app.get('/orders', { config: { m2m: { scopes: ['orders:read'] } } }, (request) => request.auth.scopes)
+ */
+import {
+  AuthError,
+  type AuthResult,
+  type Requirement,
+  type Verifier,
+  type VerifierOptions,
+  validateRequirement,
+} from '@m2m-guard/core'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { resolveGuardOptions } from './guard-options.js'
+
+export { AuthError, type AuthResult, type Requirement, type Verifier } from '@m2m-guard/core'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified token, set by a guard hook. `null` on routes without one. */
+    auth: AuthResult
+  }
+  interface FastifyInstance {
+    /** The guard of the registered {@link m2mGuard} plugin. */
+    m2mGuard: Guard
+  }
+  interface FastifyContextConfig {
+    /** A requirement enforced on this route before its own `onRequest` hooks. */
+    m2m?: Requirement | undefined
+  }
+}
+
+/**
+ * What a guard does with an {@link AuthError}: `'respond'` (default) replies
+ * with its status, headers and JSON body; `'throw'` throws it to your
+ * `setErrorHandler` (Fastify's default handler also honours its `statusCode`
+ * and `headers`). Other errors are always thrown.
+ */
+export type OnError = 'respond' | 'throw'
+
+/**
+ * Plugin options: verifier options, or a ready `verifier` to share one key
+ * cache between apps; plus `onError`.
+ *
+ * @example
+ * await app.register(m2mGuard, { verifier, onError: 'throw' })
+ */
+export type M2mGuardOptions = (VerifierOptions | { verifier: Verifier }) & { onError?: OnError | undefined }
+
+/** A hook for `onRequest` (before the body is read; preferred) or `preHandler`. */
+export type GuardHook = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>
+
+/** `app.m2mGuard`: one verifier, any number of per-route requirements. */
+export interface Guard {
+  /** The verifier this guard uses. */
+  readonly verifier: Verifier
+  /**
+   * A hook that sets `request.auth` if the request's token is valid and
+   * meets `requirement`; with no requirement it authenticates only. Throws a
+   * TypeError at once if `requirement` is malformed.
+   *
+   * @example
+   * app.delete('/orders/:id', { onRequest: app.m2mGuard.require({ scopes: ['orders:write'] }) }, handler)
+   */
+  require(requirement?: Requirement): GuardHook
+}
+
+/**
+ * Creates a {@link Guard} without registering the plugin: for a second
+ * issuer or audience in the same app. Register the plugin once too, so that
+ * `request.auth` is decorated.
+ *
+ * @example
+ * const partners = createGuard({ issuer: 'https://partners-auth.example.com', audience })
+ * app.get('/partner-feed', { onRequest: partners.require({ scopes: ['feed:read'] }) }, handler)
+ */
+export function createGuard(options: M2mGuardOptions | Verifier): Guard {
+  const { verifier, onError } = resolveGuardOptions(options, ['respond', 'throw'])
+  return {
+    verifier,
+    require(requirement) {
+      validateRequirement(requirement)
+      return async (request, reply) => {
+        try {
+          request.auth = await verifier.authorize(request.headers.authorization, requirement, request.auth)
+        } catch (error) {
+          if (!(error instanceof AuthError) || onError === 'throw') throw error
+          return reply.code(error.status).headers(error.headers).send(error.body)
+        }
+      }
+    },
+  }
+}
+
+const plugin: FastifyPluginAsync<M2mGuardOptions> = async (fastify, options) => {
+  const guard = createGuard(options)
+  // Typed as AuthResult because handlers read it behind a guard; null keeps the request shape stable.
+  fastify.decorateRequest('auth', null as unknown as AuthResult)
+  fastify.decorate('m2mGuard', guard)
+  // Declared requirements run first, in onRequest, so an unauthenticated client
+  // learns nothing from body parsing or schema validation errors.
+  fastify.addHook('onRoute', (route) => {
+    if (route.config?.m2m === undefined) return
+    const hook = guard.require(route.config.m2m)
+    const own = route.onRequest === undefined ? [] : [route.onRequest].flat()
+    route.onRequest = [hook, ...own]
+  })
+}
+
+/**
+ * The plugin. Options are verifier options or `{ verifier }`, plus
+ * `onError`. Decorates `app.m2mGuard` and `request.auth`, and enforces
+ * `config.m2m` on every route registered after it.
+ *
+ * @example
+ * await app.register(m2mGuard, { issuer, audience, onError: 'throw' })
+ * app.setErrorHandler((err, request, reply) => {
+ *   if (!(err instanceof AuthError)) return reply.send(err)
+ *   return reply.code(err.status).headers(err.headers).send({ message: err.description, reason: err.reason })
+ * })
+ */
+export const m2mGuard = fp(plugin, { fastify: '4.x || 5.x', name: '@m2m-guard/fastify' })
+export default m2mGuard

@@ -1,0 +1,45 @@
+/**
+ * Reads what `createGuard` accepts: a ready Verifier, or options that are
+ * either verifier options or `{ verifier }`, plus `onError`. The same file
+ * lives in each adapter; keep the copies in step.
+ */
+import { createVerifier, type Verifier, type VerifierOptions } from '@m2m-guard/core'
+
+/**
+ * Returns the guard's verifier and error mode (the first of `modes` by
+ * default), or throws a TypeError naming the bad option.
+ *
+ * @example
+ * resolveGuardOptions({ issuer, audience, onError: 'next' }, ['respond', 'next'])
+ */
+export function resolveGuardOptions<Mode extends string>(
+  options: unknown,
+  modes: readonly [Mode, ...Mode[]],
+): { verifier: Verifier; onError: Mode } {
+  if (isVerifier(options)) return { verifier: options, onError: modes[0] }
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('createGuard needs verifier options ({ issuer, audience }) or a Verifier')
+  }
+  const { verifier, onError = modes[0], ...verifierOptions } = options as Record<string, unknown>
+  if (!modes.includes(onError as Mode)) {
+    throw new TypeError(`"onError" option must be ${modes.map((mode) => `"${mode}"`).join(' or ')}`)
+  }
+  if (verifier === undefined) {
+    return {
+      verifier: createVerifier(verifierOptions as unknown as VerifierOptions),
+      onError: onError as Mode,
+    }
+  }
+  if (!isVerifier(verifier)) throw new TypeError('"verifier" option must be a Verifier from createVerifier()')
+  const extra = Object.keys(verifierOptions)
+  if (extra.length > 0) {
+    throw new TypeError(`"verifier" option excludes verifier options (got ${extra.join(', ')})`)
+  }
+  return { verifier, onError: onError as Mode }
+}
+
+/** True for a Verifier from `createVerifier()`. */
+export function isVerifier(value: unknown): value is Verifier {
+  const candidate = value as Partial<Verifier> | null
+  return typeof candidate?.authorize === 'function' && typeof candidate.owns === 'function'
+}
