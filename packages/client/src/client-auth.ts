@@ -8,12 +8,14 @@ import type { Credentials } from './resolve-options.js'
  *
  * @example
  * ```ts
- * const { headers, params } = await authenticate('https://auth.example.com/token')
+ * const { headers, params, secrets } = await authenticate('https://auth.example.com/token')
  * ```
  */
 export interface ClientAuthentication {
   headers: Record<string, string>
   params: Array<[string, string]>
+  /** Values that must never appear in an error, even if the server echoes them back. */
+  secrets: string[]
 }
 
 /** Lifetime of a client assertion: long enough to reach the server, too short to be worth stealing. */
@@ -63,7 +65,8 @@ export function createClientAuthentication(
   switch (credentials.method) {
     case 'client_secret_basic': {
       const header = basicCredentials(credentials.clientId, credentials.secret)
-      return async () => ({ headers: { authorization: header }, params: [] })
+      const secrets = [credentials.secret, formEncode(credentials.secret), header.slice('Basic '.length)]
+      return async () => ({ headers: { authorization: header }, params: [], secrets })
     }
     case 'client_secret_post':
       return async () => ({
@@ -72,6 +75,8 @@ export function createClientAuthentication(
           ['client_id', credentials.clientId],
           ['client_secret', credentials.secret],
         ],
+        // Also as it appears in the form, in case the server echoes the body back.
+        secrets: [credentials.secret, formEncode(credentials.secret)],
       })
     case 'private_key_jwt': {
       const { clientId, signingKey } = credentials
@@ -105,6 +110,7 @@ export function createClientAuthentication(
             ['client_assertion_type', ASSERTION_TYPE],
             ['client_assertion', assertion],
           ],
+          secrets: [assertion],
         }
       }
     }

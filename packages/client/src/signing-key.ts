@@ -1,4 +1,4 @@
-import { createPrivateKey, type JsonWebKey, KeyObject, webcrypto } from 'node:crypto'
+import { createPrivateKey, type JsonWebKey, KeyObject } from 'node:crypto'
 import type { CryptoKey, JWK } from 'jose'
 
 /**
@@ -42,6 +42,13 @@ const ALGORITHMS: Record<string, { type: string; curve?: string }> = {
   Ed25519: { type: 'ed25519' },
 }
 
+// Node 20 has CryptoKey as a global only (not on `crypto.webcrypto`); look it up without assuming it.
+const CryptoKeyClass = (globalThis as { CryptoKey?: abstract new (...args: never[]) => unknown }).CryptoKey
+
+function isCryptoKey(value: unknown): value is CryptoKey {
+  return CryptoKeyClass !== undefined && value instanceof CryptoKeyClass
+}
+
 function fail(message: string): never {
   throw new TypeError(`"privateKey" option ${message}`)
 }
@@ -50,7 +57,7 @@ function fail(message: string): never {
 // instead of at the first token request. Messages never quote key material.
 function toKeyObject(input: unknown): KeyObject {
   if (input instanceof KeyObject) return input
-  if (input instanceof webcrypto.CryptoKey) return KeyObject.from(input)
+  if (isCryptoKey(input)) return KeyObject.from(input as Parameters<typeof KeyObject.from>[0])
   if (typeof input !== 'object' || input === null || typeof (input as JWK).kty !== 'string') {
     fail('must be a private JWK, a KeyObject or a CryptoKey')
   }
@@ -94,7 +101,7 @@ export function resolveSigningKey(
 ): SigningKey {
   const key = toKeyObject(input)
   if (key.type !== 'private') fail('must be a private key')
-  const jwk = input instanceof KeyObject || input instanceof webcrypto.CryptoKey ? undefined : (input as JWK)
+  const jwk = input instanceof KeyObject || isCryptoKey(input) ? undefined : (input as JWK)
   const alg = algorithm ?? jwk?.alg ?? defaultAlgorithm(key)
   const need = ALGORITHMS[alg]
   if (need === undefined) {

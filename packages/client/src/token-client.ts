@@ -65,7 +65,6 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     authenticate: createClientAuthentication(credentials, clock),
     params: resolved.params,
     defaultLifetime: resolved.defaultLifetime,
-    secrets: credentials.method === 'private_key_jwt' ? [] : [credentials.secret],
   })
 
   const obtain = (background: boolean): Flight => {

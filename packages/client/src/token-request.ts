@@ -8,7 +8,7 @@ import { readTokenResponse, type TokenResponse } from './token-response.js'
  *
  * @example
  * ```ts
- * const request = createTokenRequest({ fetch, clock, limits, resolveEndpoint, authenticate, params, defaultLifetime, secrets })
+ * const request = createTokenRequest({ fetch, clock, limits, resolveEndpoint, authenticate, params, defaultLifetime })
  * ```
  */
 export interface TokenRequestContext {
@@ -20,7 +20,6 @@ export interface TokenRequestContext {
   /** scope, audience, resource. */
   params: ReadonlyArray<[string, string]>
   defaultLifetime: number
-  secrets: readonly string[]
 }
 
 function transportFailure(cause: unknown): TokenRequestError {
@@ -57,7 +56,7 @@ function transportFailure(cause: unknown): TokenRequestError {
 export function createTokenRequest(context: TokenRequestContext): () => Promise<TokenResponse> {
   return async () => {
     const tokenEndpoint = await context.resolveEndpoint()
-    const { headers, params } = await context.authenticate(tokenEndpoint)
+    const { headers, params, secrets } = await context.authenticate(tokenEndpoint)
     const body = new URLSearchParams([['grant_type', 'client_credentials'], ...context.params, ...params])
     const sentAt = context.clock()
     let result: Awaited<ReturnType<typeof exchange>>
@@ -83,7 +82,7 @@ export function createTokenRequest(context: TokenRequestContext): () => Promise<
       sentAt,
       now: context.clock(),
       defaultLifetime: context.defaultLifetime,
-      secrets: context.secrets,
+      secrets,
     })
   }
 }

@@ -14,7 +14,7 @@ export interface TokenEndpoint extends TestServer {
 
 export interface TokenEndpointOptions {
   expiresIn?: number | undefined
-  metadata?: Record<string, Scripted>
+  metadata?: Record<string, Scripted | ((request: RecordedRequest) => Scripted)>
 }
 
 export function tokenBody(n: number, expiresIn: number | undefined = 3600): Record<string, unknown> {
@@ -36,7 +36,8 @@ export async function startTokenEndpoint(options: TokenEndpointOptions = {}): Pr
       if (next !== undefined) return typeof next === 'function' ? next(request) : next
       return { body: tokenBody(tokenRequests.length, expiresIn) }
     }
-    return options.metadata?.[request.path] ?? { status: 404, body: { error: 'not_found' } }
+    const answer = options.metadata?.[request.path] ?? { status: 404, body: { error: 'not_found' } }
+    return typeof answer === 'function' ? answer(request) : answer
   })
   return {
     ...server,
