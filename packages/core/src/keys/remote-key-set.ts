@@ -131,6 +131,8 @@ export class RemoteKeySet implements KeySource {
       this.#fetchedAt = now
       this.#freshUntil =
         now + Math.min(Math.max(maxAge ?? jwksCache.maxAge, jwksCache.cooldown), MAX_AGE_CEILING)
+      const usableUntil = this.#staleUntil()
+      for (const key of this.#keys) key.usableUntil = usableUntil
       this.#lastError = undefined
       this.#emit?.({
         type: 'keys_fetched',
@@ -166,13 +168,13 @@ export class RemoteKeySet implements KeySource {
     return jwksUri
   }
 
-  /** Swaps in a new key set; keys that left it are retired, so cached tokens they verified stop passing. */
+  /** Swaps in a new key set; keys that left it are ended, so cached tokens they verified stop passing. */
   #replaceKeys(next: VerificationKey[]): void {
     const previous = new Map(this.#keys.map((key) => [key.fingerprint, key]))
     // Keep the same objects for unchanged keys, so verified-token cache entries survive a refetch.
     this.#keys = next.map((key) => previous.get(key.fingerprint) ?? key)
     const kept = new Set(this.#keys)
-    for (const key of previous.values()) if (!kept.has(key)) key.retired = true
+    for (const key of previous.values()) if (!kept.has(key)) key.usableUntil = Number.NEGATIVE_INFINITY
   }
 
   #reportStale(): void {

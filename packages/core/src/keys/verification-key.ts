@@ -6,7 +6,7 @@
 import { createPublicKey } from 'node:crypto'
 import type { JWK } from 'jose'
 
-/** A usable verification key. `retired` turns true when the key leaves the key set. */
+/** A usable verification key, for as long as its key set vouches for it (`usableUntil`). */
 export interface VerificationKey {
   readonly kid: string | undefined
   /** Public members only (no `alg`, `use`, `key_ops`: selection happens before jose sees it). */
@@ -14,7 +14,13 @@ export interface VerificationKey {
   readonly algorithms: ReadonlySet<string>
   /** Identity across refetches: same kid and same public material means the same key. */
   readonly fingerprint: string
-  retired: boolean
+  /**
+   * From when (ms since epoch, per the verifier's clock) the key no longer
+   * verifies: the end of its key set's stale window, moved on by every
+   * refresh, or `-Infinity` once the key has left the set. Cached tokens it
+   * verified stop passing at the same instant.
+   */
+  usableUntil: number
 }
 
 /** Outcome of checking one JWK: a key, or why it was skipped. */
@@ -81,7 +87,7 @@ export function importVerificationKey(value: unknown, allowed: ReadonlySet<strin
       jwk: Object.freeze(publicJwk),
       algorithms: new Set(algorithms),
       fingerprint: JSON.stringify([kid, publicJwk]),
-      retired: false,
+      usableUntil: Number.POSITIVE_INFINITY,
     },
   }
 }
