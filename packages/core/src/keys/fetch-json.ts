@@ -32,7 +32,7 @@ export async function fetchJson(url: URL, policy: FetchPolicy): Promise<FetchedJ
   // The race bounds the whole exchange even if an injected fetch ignores the signal.
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const error = new Error(`timed out after ${policy.timeout} ms`)
+      const error = new Error(`${url.href} timed out after ${policy.timeout} ms`)
       controller.abort(error)
       reject(error)
     }, policy.timeout)
@@ -47,11 +47,16 @@ export async function fetchJson(url: URL, policy: FetchPolicy): Promise<FetchedJ
 async function exchange(start: URL, policy: FetchPolicy, signal: AbortSignal): Promise<FetchedJson> {
   let url = start
   for (let hop = 0; ; hop++) {
-    const response = await policy.fetch(url, {
-      headers: { accept: 'application/json' },
-      redirect: 'manual',
-      signal,
-    })
+    let response: Response
+    try {
+      response = await policy.fetch(url, {
+        headers: { accept: 'application/json' },
+        redirect: 'manual',
+        signal,
+      })
+    } catch (error) {
+      throw unreachable(url, error, signal)
+    }
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel()
       url = followRedirect(url, response.headers.get('location'), hop, policy)
@@ -61,7 +66,7 @@ async function exchange(start: URL, policy: FetchPolicy, signal: AbortSignal): P
       await response.body?.cancel()
       throw new Error(`${url.href} answered HTTP ${response.status}`)
     }
-    const text = await readCapped(response, policy.maxResponseBytes)
+    const text = await readCapped(url, response, policy.maxResponseBytes, signal)
     let body: unknown
     try {
       body = JSON.parse(text)
@@ -82,7 +87,12 @@ function followRedirect(from: URL, location: string | null, hop: number, policy:
   return to
 }
 
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
+async function readCapped(
+  url: URL,
+  response: Response,
+  maxBytes: number,
+  signal: AbortSignal,
+): Promise<string> {
   const declared = Number(response.headers.get('content-length'))
   if (declared > maxBytes) {
     await response.body?.cancel()
@@ -93,7 +103,13 @@ async function readCapped(response: Response, maxBytes: number): Promise<string>
   const chunks: Uint8Array[] = []
   let size = 0
   for (;;) {
-    const { done, value } = await reader.read()
+    let chunk: Awaited<ReturnType<typeof reader.read>>
+    try {
+      chunk = await reader.read()
+    } catch (error) {
+      throw unreachable(url, error, signal)
+    }
+    const { done, value } = chunk
     if (done) break
     size += value.byteLength
     if (size > maxBytes) {
@@ -103,6 +119,18 @@ async function readCapped(response: Response, maxBytes: number): Promise<string>
     chunks.push(value)
   }
   return Buffer.concat(chunks).toString('utf8')
+}
+
+/**
+ * fetch rejects with a bare "fetch failed"; the reason (refused, reset, DNS)
+ * is in its `cause`. Operators need it, and the URL, in the error.
+ */
+function unreachable(url: URL, error: unknown, signal: AbortSignal): unknown {
+  if (signal.aborted) return signal.reason // timed out: the timeout's own error says so
+  const cause = (error as { cause?: { message?: unknown; code?: unknown } } | undefined)?.cause
+  const detail = [cause?.message, cause?.code].find((value) => typeof value === 'string' && value !== '')
+  const message = `${error instanceof Error ? error.message : String(error)}${detail === undefined ? '' : ` (${detail})`}`
+  return new Error(`${url.href} could not be fetched: ${message}`, { cause: error })
 }
 
 /** `max-age` from a Cache-Control header, in ms; `no-cache`/`no-store` count as 0. */
