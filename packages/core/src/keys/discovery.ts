@@ -28,8 +28,14 @@ export async function discoverJwksUri(
 ): Promise<{ jwksUri: URL; metadataUrl: URL }> {
   const failures: string[] = []
   for (const metadataUrl of metadataUrls(issuer)) {
+    let body: unknown
     try {
-      const { body } = await fetchJson(metadataUrl, policy)
+      body = (await fetchJson(metadataUrl, policy)).body
+    } catch (error) {
+      failures.push((error as Error).message) // names the URL already
+      continue
+    }
+    try {
       return { jwksUri: readJwksUri(body, issuer, policy.allowInsecureHttp), metadataUrl }
     } catch (error) {
       failures.push(`${metadataUrl.href}: ${(error as Error).message}`)
@@ -39,7 +45,9 @@ export async function discoverJwksUri(
 }
 
 function readJwksUri(body: unknown, issuer: string, allowInsecureHttp: boolean): URL {
-  if (typeof body !== 'object' || body === null) throw new Error('metadata is not a JSON object')
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new Error('metadata is not a JSON object')
+  }
   const metadata = body as { issuer?: unknown; jwks_uri?: unknown }
   if (metadata.issuer !== issuer) {
     const slashOnly =
