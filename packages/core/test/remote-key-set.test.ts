@@ -292,6 +292,36 @@ describe('rotation', () => {
     expect(log.of('token_verified')).toHaveLength(0)
   })
 
+  it('a token from a new key arriving just as the set expires waits for the refresh it triggers', async () => {
+    const server = await start([ec])
+    const verifier = verifierFor(server, { jwksCache: { maxAge: 60_000 } })
+    await verifier.warmUp()
+    const next = await server.addKey('ES256', 'rotated-in')
+    clock.advance(60_000)
+    const outcomes = await Promise.allSettled([
+      verifier.verify(await sign(server, {}, next)),
+      verifier.verify(await sign(server, {}, next)),
+      verifier.verify(await sign(server, {}, ec)),
+    ])
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled'])
+    expect(server.count('/jwks')).toBe(2)
+    expect(log.of('keys_fetched').map((event) => event.trigger)).toEqual(['warm_up', 'expired'])
+  })
+
+  it('forged kids joining an in-flight refresh make no fetch of their own', async () => {
+    const server = await start([ec])
+    const verifier = verifierFor(server, { jwksCache: { maxAge: 60_000 } })
+    await verifier.warmUp()
+    clock.advance(60_000)
+    const flood = await Promise.all(Array.from({ length: 200 }, (_, index) => forged(server, `f${index}`)))
+    const outcomes = await Promise.allSettled(flood.map((token) => verifier.verify(token)))
+    for (const outcome of outcomes) {
+      expect(outcome.status).toBe('rejected')
+      expect(((outcome as PromiseRejectedResult).reason as AuthError).reason).toBe('unknown_key')
+    }
+    expect(server.count('/jwks')).toBe(2)
+  })
+
   it('an expired set is refetched in the background and picks up the rotation', async () => {
     const server = await start([rsa])
     const verifier = verifierFor(server, { jwksCache: { maxAge: 60_000 } })

@@ -55,7 +55,9 @@ export class RemoteKeySet implements KeySource {
     if (found.length > 0 || kid === undefined || this.#keys.some((key) => key.kid === kid)) return found
     // A kid we have never seen: perhaps the issuer rotated. Ask again, but at
     // most once per cooldown, so forged kids cannot turn into a flood of fetches.
-    if (!this.#mayAttempt()) return found
+    // A fetch already under way (the expiry refresh this very request may have
+    // started) is joined: it may bring the new key, and costs nothing more.
+    if (this.#inflight === undefined && !this.#mayAttempt()) return found
     await this.#refreshOrUnavailable('unknown_kid')
     return matchingKeys(this.#keys, kid, alg)
   }
