@@ -471,6 +471,16 @@ describe('when the issuer is unreachable', () => {
     expect(log.of('keys_fetch_failed')[0]?.error).toContain(server.jwksUri)
   })
 
+  it('a server that sends headers and then stalls gives 503 within the timeout', async () => {
+    const server = await start()
+    server.behave('stall')
+    const verifier = verifierFor(server, { jwksCache: { timeout: 200 } })
+    const started = performance.now()
+    await expectUnavailable(verifier.verify(await sign(server)))
+    expect(performance.now() - started).toBeLessThan(200 + 800)
+    expect(log.of('keys_fetch_failed')[0]?.error).toBe(`${server.jwksUri} timed out after 200 ms`)
+  })
+
   it('a slow server within the timeout is waited for', async () => {
     const server = await start()
     server.behave({ slowMs: 50 })
@@ -511,6 +521,11 @@ describe('hostile or broken responses: a clear error, a 503, no crash', () => {
       /key set has 5000 keys, more than the 100 allowed/,
       { jwksCache: { maxResponseBytes: 4 * 1024 * 1024 } },
     ],
+    [
+      'a gzip bomb (capped after decompression)',
+      (server) => server.behave({ gzipBomb: 16 * 1024 * 1024 }),
+      /response exceeds the 262144-byte cap/,
+    ],
     ['a JSON object without keys', (server) => server.setJwksBody({ foo: 1 }), /no "keys" array/],
     ['a JSON array', (server) => server.setJwksBody([ec.publicJwk]), /no "keys" array/],
     ['"keys" that is not an array', (server) => server.setJwksBody({ keys: {} }), /no "keys" array/],
@@ -536,6 +551,19 @@ describe('hostile or broken responses: a clear error, a 503, no crash', () => {
     clock.advance(COOLDOWN)
     expect((await verifier.verify(token)).clientId).toBe('billing')
     expect(verifier.keyStatus()).toMatchObject({ keyCount: 1, lastError: undefined })
+  })
+
+  it('the size cap and the key count cap are inclusive', async () => {
+    const server = await start()
+    const body = JSON.stringify(manyKeys(100))
+    server.setJwksBody(body)
+    const exact = verifierFor(server, { jwksCache: { maxResponseBytes: body.length } })
+    await exact.warmUp()
+    expect(exact.keyStatus().keyCount).toBe(100)
+    const under = verifierFor(server, { jwksCache: { maxResponseBytes: body.length - 1 } })
+    await expectUnavailable(under.warmUp())
+    const fewer = verifierFor(server, { jwksCache: { maxResponseBytes: body.length, maxKeys: 99 } })
+    expect((await expectUnavailable(fewer.warmUp())).message).toMatch(/100 keys, more than the 99 allowed/)
   })
 
   it('a broken refetch keeps the previous keys', async () => {

@@ -1,7 +1,7 @@
 /**
  * A real JWKS and metadata server on 127.0.0.1:0 for key-set tests: real
  * keys (jose), real tokens, request counts per path, and switchable
- * misbehaviour (down, refused, hanging, slow, garbage, HTML, oversized,
+ * misbehaviour (down, refused, hanging, stalling, slow, garbage, HTML, oversized, gzip bombs,
  * redirects, custom Cache-Control, rotation). `close()` destroys every
  * socket, hanging ones included, so a test never leaks a handle.
  *
@@ -14,6 +14,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { gzipSync } from 'node:zlib'
 import {
   type CryptoKey,
   exportJWK,
@@ -104,6 +105,10 @@ export type Behaviour =
   | 'garbage'
   /** 200 with an HTML login page, as a misrouted proxy answers. */
   | 'html'
+  /** Sends the headers and the start of a body, then never finishes. */
+  | 'stall'
+  /** 200 with `bytes` of JSON gzip-compressed into a few kilobytes. */
+  | { gzipBomb: number }
   | { status: number }
   | { slowMs: number }
   /** 200 with a JSON body of `bytes` bytes, streamed; with `declareLength`, a Content-Length too. */
@@ -223,12 +228,19 @@ export async function startJwksServer(options: JwksServerOptions = {}): Promise<
     } else if (behaviour === 'html') {
       response.writeHead(200, { 'content-type': 'text/html' })
       response.end('<!doctype html><html><body><form action="/login"></form></body></html>')
+    } else if (behaviour === 'stall') {
+      response.writeHead(200, { 'content-type': 'application/json' })
+      response.write('{"keys":[')
     } else if ('slowMs' in behaviour) {
       const timer = setTimeout(() => {
         timers.delete(timer)
         route(path, response)
       }, behaviour.slowMs)
       timers.add(timer)
+    } else if ('gzipBomb' in behaviour) {
+      const body = gzipSync(`{"keys":[],"padding":"${' '.repeat(behaviour.gzipBomb)}"}`)
+      response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' })
+      response.end(body)
     } else if ('oversized' in behaviour) {
       oversized(response, behaviour.oversized, behaviour.declareLength === true)
     } else if ('redirect' in behaviour) {
