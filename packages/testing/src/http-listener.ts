@@ -20,8 +20,8 @@ export interface Listener {
 }
 
 /**
- * Starts listening. Requests are handed to `handle`; a handler that rejects gets logged
- * nowhere and answered with 500, so no request can take the process down.
+ * Starts listening. Requests are handed to `handle`; a handler that rejects is answered with
+ * 500 (or its connection cut, if the answer had begun), so no request can take the process down.
  *
  * @example
  * ```ts
@@ -46,12 +46,7 @@ export async function listen(
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
   })
-  // Malformed HTTP: answer 400 if the socket still can, never throw.
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable)
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
-    else socket.destroy()
-  })
+  // Malformed HTTP is left to node's own clientError handling: 400, 408 or 431, then the socket goes.
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
