@@ -3,9 +3,23 @@ import type { ClientRecord, ClientRegistry } from './clients.js'
 import { invalidClient, invalidRequest } from './oauth-error.js'
 import { SIGNING_ALGORITHMS } from './options.js'
 
-/** RFC 7523 §2.2: the only `client_assertion_type` accepted. */
+/**
+ * RFC 7523 §2.2: the only `client_assertion_type` accepted.
+ *
+ * @example
+ * ```ts
+ * new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion })
+ * ```
+ */
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
-/** Longest an assertion may live, in seconds: it is a one-shot credential, not a session. */
+/**
+ * Longest an assertion may live, in seconds: it is a one-shot credential, not a session.
+ *
+ * @example
+ * ```ts
+ * new SignJWT(claims).setExpirationTime(Math.floor(Date.now() / 1000) + MAX_ASSERTION_LIFETIME)
+ * ```
+ */
 export const MAX_ASSERTION_LIFETIME = 300
 const CLOCK_TOLERANCE = 5
 // Replay memory is bounded; entries leave on expiry, the oldest leave first under a flood.

@@ -7,7 +7,14 @@ import { invalidClient, invalidRequest } from './oauth-error.js'
 /** The token endpoint authentication methods the server supports. */
 export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const
 
-/** One of {@link CLIENT_AUTH_METHODS}. */
+/**
+ * One of {@link CLIENT_AUTH_METHODS}, as metadata lists them.
+ *
+ * @example
+ * ```ts
+ * const method: ClientAuthMethod = 'private_key_jwt'
+ * ```
+ */
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number]
 
 /**

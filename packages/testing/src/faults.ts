@@ -1,4 +1,12 @@
-/** The endpoints whose requests are counted and whose answers can be broken. */
+/**
+ * The endpoints whose requests are counted and whose answers can be broken.
+ *
+ * @example
+ * ```ts
+ * const endpoint: Endpoint = 'jwks'
+ * server.setFault(endpoint, 'down')
+ * ```
+ */
 export type Endpoint = 'jwks' | 'metadata' | 'token'
 
 /** Every {@link Endpoint}. */
@@ -12,6 +20,11 @@ export const ENDPOINTS: readonly Endpoint[] = ['jwks', 'metadata', 'token']
  * - `garbage`: 200 with bytes that are not JSON, - `html`: 200 with an HTML login page,
  * - `invalid`: 200 with JSON of the wrong shape, - `oversized`: the normal JSON padded to `size` bytes, chunked,
  * - `reset`: the connection is reset without an answer.
+ *
+ * @example
+ * ```ts
+ * server.setFault('jwks', 'garbage' satisfies Fault)
+ * ```
  */
 export type Fault =
   | 'down'

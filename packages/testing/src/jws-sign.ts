@@ -8,7 +8,15 @@ import {
   type JWK,
 } from 'jose'
 
-/** Any key jose can sign with: a CryptoKey, a node:crypto KeyObject, a private JWK or HMAC secret bytes. */
+/**
+ * Any key jose can sign with: a CryptoKey, a node:crypto KeyObject, a private JWK or HMAC secret bytes.
+ *
+ * @example
+ * ```ts
+ * const { privateKey } = await generateKeyPair('ES256')
+ * await server.mint({}, { key: privateKey satisfies SigningKeyInput, alg: 'ES256' })
+ * ```
+ */
 export type SigningKeyInput = CryptoKey | JoseKeyObject | JWK | Uint8Array
 
 /**
@@ -49,7 +57,14 @@ export function unsignedCompact(payload: Record<string, unknown>, header: Record
   return `${protectedHeader}.${base64url.encode(JSON.stringify(payload))}.`
 }
 
-/** How the public key is turned into the HMAC secret of an algorithm-confusion token. */
+/**
+ * How the public key is turned into the HMAC secret of an algorithm-confusion token.
+ *
+ * @example
+ * ```ts
+ * await server.mintHmacWithPublicKey({}, { format: 'der' satisfies PublicKeyFormat })
+ * ```
+ */
 export type PublicKeyFormat = 'pem' | 'der' | 'jwk'
 
 /**

@@ -1,6 +1,13 @@
 import type { JSONWebKeySet } from 'jose'
 
-/** JWS algorithms the server can sign its access tokens with. */
+/**
+ * JWS algorithms the server can sign its access tokens with.
+ *
+ * @example
+ * ```ts
+ * const server = await createAuthServer({ algorithm: 'EdDSA' satisfies SigningAlgorithm })
+ * ```
+ */
 export type SigningAlgorithm =
   | 'RS256'
   | 'RS384'
@@ -82,7 +89,7 @@ export interface AuthServerOptions {
   audience?: string
   /** Clients registered at start. Default none. */
   clients?: RegisteredClient[]
-  /** Milliseconds since the epoch, for `iat`, `exp` and key retirement. Default `Date.now`. */
+  /** Milliseconds since the epoch, for `iat`, `exp`, key retirement and client assertion checks. Default `Date.now`. */
   clock?: () => number
   /** `Cache-Control: max-age` of the JWKS response, in seconds. Default 300. */
   jwksMaxAge?: number
