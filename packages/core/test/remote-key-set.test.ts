@@ -153,6 +153,14 @@ describe('fetching', () => {
     expect(server.count('/jwks')).toBe(1)
   })
 
+  it('warmUp() and requests arriving together share one fetch', async () => {
+    const server = await start()
+    const verifier = verifierFor(server)
+    const token = await sign(server)
+    await Promise.all([verifier.warmUp(), verifier.verify(token), verifier.warmUp(), verifier.verify(token)])
+    expect(server.count('/jwks')).toBe(1)
+  })
+
   it('warmUp() rejects with a 503 when the keys cannot be had, and keyStatus() says why', async () => {
     const server = await start()
     server.behave('down')
@@ -361,6 +369,7 @@ describe('when the issuer is unreachable', () => {
       clock.advance(61_000) // past max-age, within staleIfError
       await verifier.verify(await sign(server))
       await vi.waitFor(() => expect(log.of('keys_stale')).toHaveLength(1))
+      expect(log.of('keys_stale')[0]?.ageMs).toBe(61_000)
       const failure = log.of('keys_fetch_failed')
       expect(failure).toHaveLength(1)
       expect(failure[0]?.trigger).toBe('expired')
@@ -444,6 +453,26 @@ describe('when the issuer is unreachable', () => {
     expect((await verifier.verify(token)).clientId).toBe('billing')
     expect(server.count('/jwks')).toBe(1)
     expect(verifier.keyStatus()).toMatchObject({ ready: true, fresh: true, lastError: undefined })
+  })
+
+  it('past the stale window, an issuer back up restores service on the next request', async () => {
+    const server = await start()
+    const verifier = verifierFor(server, { jwksCache: { maxAge: 60_000, staleIfError: 120_000 } })
+    await verifier.warmUp()
+    server.behave('down')
+    clock.advance(60_000 + 120_000)
+    await expectUnavailable(verifier.verify(await sign(server)))
+    expect(verifier.keyStatus()).toMatchObject({ ready: false, keyCount: 0 })
+    server.behave('normal')
+    clock.advance(COOLDOWN)
+    expect((await verifier.verify(await sign(server))).clientId).toBe('billing')
+    expect(verifier.keyStatus()).toMatchObject({
+      ready: true,
+      fresh: true,
+      keyCount: 1,
+      lastError: undefined,
+    })
+    expect(server.count('/jwks')).toBe(3)
   })
 
   it('a server that never answers gives 503 within the timeout, with one request', async () => {
