@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 // Tests import the workspace packages through their published entry points
@@ -8,23 +9,23 @@ export default defineConfig({
   test: {
     projects: [
       ...packages.map((name) => ({
-        test: {
-          name,
-          root: `packages/${name}`,
-          include: ['test/**/*.test.ts'],
-          typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] },
-        },
+        test: { name, root: `packages/${name}`, include: ['test/**/*.test.ts'] },
       })),
+      { test: { name: 'integration', root: 'test', include: ['**/*.test.ts'] } },
+      { test: { name: 'examples', root: 'examples', include: ['**/*.test.ts'] } },
       {
+        // Every type test of the workspace in one project, so tsc runs once,
+        // against the strict test configuration.
         test: {
-          name: 'integration',
-          root: 'test',
-          include: ['**/*.test.ts'],
-          typecheck: { enabled: true, include: ['**/*.test-d.ts'] },
+          name: 'types',
+          include: [],
+          typecheck: {
+            enabled: true,
+            only: true,
+            include: ['packages/*/test/**/*.test-d.ts', 'test/**/*.test-d.ts'],
+            tsconfig: fileURLToPath(new URL('./tsconfig.test.json', import.meta.url)),
+          },
         },
-      },
-      {
-        test: { name: 'examples', root: 'examples', include: ['**/*.test.ts'] },
       },
     ],
   },
