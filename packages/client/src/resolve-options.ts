@@ -136,14 +136,13 @@ function params(options: TokenClientOptions): Array<[string, string]> {
   if (scopes.length > 0) result.push(['scope', [...new Set(scopes)].join(' ')])
   if (options.audience !== undefined) result.push(['audience', nonEmptyString(options.audience, 'audience')])
   for (const resource of list(options.resource, 'resource') ?? []) {
-    const uri = httpUrlOrUri(resource)
-    result.push(['resource', uri])
+    result.push(['resource', absoluteUri(resource)])
   }
   return result
 }
 
 // RFC 8707 §2: an absolute URI without a fragment; not necessarily http(s).
-function httpUrlOrUri(value: unknown): string {
+function absoluteUri(value: unknown): string {
   const text = nonEmptyString(value, 'resource')
   if (!URL.canParse(text) || text.includes('#'))
     invalid('resource', 'must be absolute URIs without a fragment')

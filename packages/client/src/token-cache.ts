@@ -111,13 +111,12 @@ const RENEWAL_COOLDOWN = 30_000
  */
 export function createTokenCache(context: TokenCacheContext): TokenCache {
   const { clock, emit } = context
+  type Entry = { flight: Flight; token: Promise<CachedToken> }
   let current: CachedToken | undefined
-  let inflight: { flight: Flight; token: Promise<CachedToken> } | undefined
+  let inflight: Entry | undefined
   // Bumped by invalidate(): an answer to a request from before it is handed to its waiters but not cached.
   let generation = 0
   let renewalPausedUntil = 0
-
-  type Entry = { flight: Flight; token: Promise<CachedToken> }
 
   async function settle(entry: Entry, background: boolean): Promise<CachedToken> {
     const startedIn = generation
