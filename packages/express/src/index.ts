@@ -20,7 +20,7 @@ import {
   type VerifierOptions,
   validateRequirement,
 } from '@m2m-guard/core'
-import type { RequestHandler } from 'express'
+import type { NextFunction, Request, Response } from 'express'
 import { resolveGuardOptions } from './guard-options.js'
 
 export { AuthError, type AuthResult, type Requirement, type Verifier } from '@m2m-guard/core'
@@ -50,6 +50,17 @@ export type OnError = 'respond' | 'next'
  */
 export type GuardOptions = (VerifierOptions | { verifier: Verifier }) & { onError?: OnError | undefined }
 
+/**
+ * Express middleware, generic so that it fits any route without changing
+ * how the route's own handlers are typed (`req.params` keeps the names in the path).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: Express's own bound for Locals; `unknown` would refuse interfaces.
+export type GuardMiddleware = <P, ResBody, ReqBody, ReqQuery, Locals extends Record<string, any>>(
+  req: Request<P, ResBody, ReqBody, ReqQuery, Locals>,
+  res: Response<ResBody, Locals>,
+  next: NextFunction,
+) => void
+
 /** A guard: one verifier, any number of per-route requirements. */
 export interface Guard {
   /** The verifier this guard uses. */
@@ -62,7 +73,7 @@ export interface Guard {
    * @example
    * router.delete('/orders/:id', guard.require({ scopes: ['orders:write'], clients: ['billing'] }), handler)
    */
-  require(requirement?: Requirement): RequestHandler
+  require(requirement?: Requirement): GuardMiddleware
 }
 
 /**
@@ -92,7 +103,9 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
           (error: unknown) => {
             // Express 4 ignores rejected promises: every failure must leave through next() or a response.
             if (!(error instanceof AuthError) || onError === 'next') return next(error)
-            res.status(error.status).set(error.headers).json(error.body)
+            // The route types its own success body; a refusal's body is ours.
+            const response = res as Response
+            response.status(error.status).set(error.headers).json(error.body)
           },
         )
       }
