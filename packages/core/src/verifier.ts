@@ -46,8 +46,13 @@ export interface Verifier {
   keyStatus(): KeySetStatus
 }
 
-// Three base64url segments: a JWS in compact serialization. A JWE has five.
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+// Three non-empty base64url segments: a JWS in compact serialization (a JWE has five).
+// Each segment must be canonical (RFC 4648 §3.5): the unused low bits of its last
+// character are zero and no length is 1 mod 4. Decoders ignore those bits, so without
+// this check one signed token has up to 16 spellings per segment that all verify.
+const SEGMENT =
+  '(?=[A-Za-z0-9_-])(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2}[AEIMQUYcgkosw048]|[A-Za-z0-9_-][AQgw])?'
+const COMPACT_JWS = new RegExp(`^${SEGMENT}\\.${SEGMENT}\\.${SEGMENT}$`)
 
 /**
  * Creates a {@link Verifier}. Throws a TypeError naming the option if the
