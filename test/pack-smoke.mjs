@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+/**
+ * Tarball smoke test: packs core and the three adapters as they would be
+ * published, lints the tarballs (publint --strict, attw --profile esm-only),
+ * installs them into a fresh project outside the workspace with the
+ * frameworks, and uses them from ESM, from CommonJS require(), and from
+ * TypeScript with module nodenext (req.auth, ctx.state.auth, request.auth
+ * typed). The fixtures are in ./pack-smoke/.
+ *
+ * Needs `pnpm build` first. Installs with pnpm from its store, going to the
+ * registry only for what the store lacks.
+ *
+ *   pnpm run test:pack [--keep]
+ */
+import { execFile } from 'node:child_process'
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const fixtures = fileURLToPath(new URL('./pack-smoke/', import.meta.url))
+const packages = ['core', 'express', 'koa', 'fastify']
+const keep = process.argv.includes('--keep')
+const bin = (name) => join(root, 'node_modules', '.bin', name)
+// The frameworks at the versions the workspace tests, so the store already has them.
+const fromTests = createRequire(join(root, 'test', 'package.json'))
+const versionOf = (name) => fromTests(`${name}/package.json`).version
+
+async function run(label, command, args, cwd) {
+  const started = Date.now()
+  try {
+    await promisify(execFile)(command, args, { cwd, encoding: 'utf8' })
+  } catch (error) {
+    process.stderr.write(`✗ ${label}\n${error.stdout ?? ''}${error.stderr ?? ''}`)
+    throw new Error(`${label} failed`)
+  }
+  console.log(`✓ ${label} (${Date.now() - started} ms)`)
+}
+
+const work = mkdtempSync(join(tmpdir(), 'm2m-guard-pack-'))
+try {
+  await Promise.all(
+    packages.map((name) =>
+      run(
+        `pack @m2m-guard/${name}`,
+        'pnpm',
+        ['pack', '--pack-destination', work],
+        join(root, 'packages', name),
+      ),
+    ),
+  )
+  const tarballs = Object.fromEntries(
+    packages.map((name) => [name, readdirSync(work).find((file) => file.startsWith(`m2m-guard-${name}-`))]),
+  )
+  await Promise.all(
+    packages.flatMap((name) => {
+      const tarball = join(work, tarballs[name])
+      return [
+        run(`publint --strict ${tarballs[name]}`, bin('publint'), ['run', '--strict', tarball], work),
+        run(
+          `attw --profile esm-only ${tarballs[name]}`,
+          bin('attw'),
+          [tarball, '--profile', 'esm-only'],
+          work,
+        ),
+      ]
+    }),
+  )
+
+  const project = join(work, 'project')
+  cpSync(fixtures, project, { recursive: true })
+  const file = (name) => `file:../${tarballs[name]}`
+  const manifest = {
+    name: 'm2m-guard-pack-smoke',
+    private: true,
+    type: 'module',
+    dependencies: {
+      ...Object.fromEntries(packages.map((name) => [`@m2m-guard/${name}`, file(name)])),
+      express: versionOf('express'),
+      koa: versionOf('koa'),
+      fastify: versionOf('fastify'),
+      '@types/express': versionOf('@types/express'),
+      '@types/koa': versionOf('@types/koa'),
+      '@types/node': createRequire(join(root, 'package.json'))('@types/node/package.json').version,
+    },
+    // The adapters depend on @m2m-guard/core at its version, which no registry has yet.
+    pnpm: { overrides: { '@m2m-guard/core': file('core') } },
+  }
+  writeFileSync(join(project, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
+  await run(
+    'install the tarballs into a fresh project',
+    'pnpm',
+    [
+      'install',
+      '--prefer-offline',
+      '--config.manage-package-manager-versions=false',
+      '--config.lockfile=false',
+    ],
+    project,
+  )
+
+  await Promise.all([
+    run('import from ESM, guard real routes', process.execPath, ['esm.mjs'], project),
+    run('require() from CommonJS', process.execPath, ['cjs.cjs'], project),
+    run(
+      'TypeScript nodenext, skipLibCheck off',
+      process.execPath,
+      [join(root, 'node_modules/typescript/bin/tsc'), '-p', '.'],
+      project,
+    ),
+  ])
+} finally {
+  if (keep) console.log(`kept ${work}`)
+  else rmSync(work, { recursive: true, force: true })
+}

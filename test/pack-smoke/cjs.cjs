@@ -1,0 +1,20 @@
+// Loaded with require() (require(esm), Node.js 20.19 and later).
+const assert = require('node:assert/strict')
+const core = require('@m2m-guard/core')
+const forExpress = require('@m2m-guard/express')
+const forKoa = require('@m2m-guard/koa')
+const forFastify = require('@m2m-guard/fastify')
+
+assert.equal(typeof core.createVerifier, 'function')
+for (const adapter of [forExpress, forKoa, forFastify]) {
+  assert.equal(typeof adapter.createGuard, 'function')
+  assert.equal(adapter.AuthError, core.AuthError)
+}
+assert.equal(typeof forFastify.default, 'function')
+assert.equal(forFastify.default, forFastify.m2mGuard)
+const guard = forExpress.createGuard({
+  issuer: 'https://auth.example.com',
+  audience: 'https://orders.example.com',
+})
+assert.equal(typeof guard.require(), 'function')
+console.log('cjs: ok')
