@@ -86,18 +86,17 @@ export function checkRequirement(
       realm,
     })
   }
-  if (scopes !== undefined) {
+  // Loops, not filter/some: on the cached path this runs on every request, and must not allocate.
+  if (scopes !== undefined && !grantsAll(auth.scopes, scopes)) {
     const missing = scopes.filter((scope) => !auth.scopes.includes(scope))
-    if (missing.length > 0) {
-      throw new InsufficientScopeError({
-        reason: 'insufficient_scope',
-        description: `missing required scope${missing.length > 1 ? 's' : ''}: ${missing.join(' ')}`,
-        requiredScopes: scopes,
-        realm,
-      })
-    }
+    throw new InsufficientScopeError({
+      reason: 'insufficient_scope',
+      description: `missing required scope${missing.length > 1 ? 's' : ''}: ${missing.join(' ')}`,
+      requiredScopes: scopes,
+      realm,
+    })
   }
-  if (anyScopes !== undefined && !anyScopes.some((scope) => auth.scopes.includes(scope))) {
+  if (anyScopes !== undefined && !grantsAny(auth.scopes, anyScopes)) {
     throw new InsufficientScopeError({
       reason: 'insufficient_scope',
       description: `requires one of the scopes: ${anyScopes.join(' ')}`,
@@ -105,4 +104,14 @@ export function checkRequirement(
       realm,
     })
   }
+}
+
+function grantsAll(granted: readonly string[], required: readonly string[]): boolean {
+  for (let i = 0; i < required.length; i++) if (!granted.includes(required[i] as string)) return false
+  return true
+}
+
+function grantsAny(granted: readonly string[], wanted: readonly string[]): boolean {
+  for (let i = 0; i < wanted.length; i++) if (granted.includes(wanted[i] as string)) return true
+  return false
 }

@@ -2,20 +2,15 @@
  * The verifier: the one place that decides whether a token passes. Adapters
  * call it; every rule about tokens is here or in the modules it composes.
  */
-import { decodeProtectedHeader, type JWTVerifyResult, jwtVerify } from 'jose'
-import { checkClaimTypes, validUntil } from './claims.js'
-import { readClientId } from './clients.js'
 import { AuthError, InvalidTokenError } from './errors.js'
 import { safeEmitter } from './events.js'
 import { extractBearerToken } from './extract-token.js'
-import { fromJoseError } from './jose-errors.js'
 import { type KeySetStatus, type KeySource, LocalKeySet } from './keys/key-source.js'
 import { parseJwks } from './keys/parse-jwks.js'
 import { RemoteKeySet } from './keys/remote-key-set.js'
-import type { VerificationKey } from './keys/verification-key.js'
+import { newTokenVerifier } from './new-token.js'
 import type { ResolvedOptions, VerifierOptions } from './options.js'
 import { checkRequirement, type Requirement, validateRequirement } from './requirement.js'
-import { readScopes } from './scopes.js'
 import { TokenCache } from './token-cache.js'
 import type { AuthResult } from './types.js'
 import { resolveOptions } from './validate-options.js'
@@ -46,14 +41,6 @@ export interface Verifier {
   keyStatus(): KeySetStatus
 }
 
-// Three non-empty base64url segments: a JWS in compact serialization (a JWE has five).
-// Each segment must be canonical (RFC 4648 §3.5): the unused low bits of its last
-// character are zero and no length is 1 mod 4. Decoders ignore those bits, so without
-// this check one signed token has up to 16 spellings per segment that all verify.
-const SEGMENT =
-  '(?=[A-Za-z0-9_-])(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2}[AEIMQUYcgkosw048]|[A-Za-z0-9_-][AQgw])?'
-const COMPACT_JWS = new RegExp(`^${SEGMENT}\\.${SEGMENT}\\.${SEGMENT}$`)
-
 /**
  * Creates a {@link Verifier}. Throws a TypeError naming the option if the
  * options are invalid.
@@ -67,7 +54,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const emit = safeEmitter(config.onEvent)
   const keys = createKeySource(config, emit)
   const cache = config.tokenCacheSize > 0 ? new TokenCache(config.tokenCacheSize) : undefined
-  const allowedAlgorithms = new Set<string>(config.algorithms)
+  const verifyNew = newTokenVerifier(config, keys)
+  // New tokens being verified: requests that carry one together share one verification.
+  const pending = new Map<string, Promise<AuthResult>>()
   const issued = new WeakSet<AuthResult>()
   const validated = new WeakSet<Requirement>()
   const { realm } = config
@@ -76,17 +65,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return new InvalidTokenError({ reason: 'token_malformed', description, realm, cause })
   }
 
-  async function verifySignature(token: string, key: VerificationKey, now: number): Promise<JWTVerifyResult> {
-    return jwtVerify(token, key.jwk, {
-      algorithms: [...key.algorithms],
-      issuer: config.issuers as string[],
-      audience: config.audiences as string[],
-      clockTolerance: config.clockTolerance,
-      ...(config.maxTokenAge === undefined ? {} : { maxTokenAge: config.maxTokenAge }),
-      ...(config.requireTyp ? { typ: 'at+jwt' } : {}),
-      requiredClaims: ['exp'],
-      currentDate: new Date(now),
-    })
+  /** The cached result for `token`, reported as a hit, or undefined. */
+  function cached(token: string, now: number): AuthResult | undefined {
+    const auth = cache?.get(token, now)
+    if (auth !== undefined) emit?.({ type: 'token_cache_hit', clientId: auth.clientId })
+    return auth
   }
 
   async function verifyToken(token: string): Promise<AuthResult> {
@@ -99,81 +82,23 @@ export function createVerifier(options: VerifierOptions): Verifier {
       })
     }
     const now = config.clock()
-    const cached = cache?.get(token, now)
-    if (cached !== undefined) {
-      emit?.({ type: 'token_cache_hit', clientId: cached.clientId })
-      return cached
+    const hit = cached(token, now)
+    if (hit !== undefined) return hit
+    if (cache === undefined) return verifyAndRemember(token, now)
+    emit?.({ type: 'token_cache_miss' })
+    let verification = pending.get(token)
+    if (verification === undefined) {
+      verification = verifyAndRemember(token, now).finally(() => pending.delete(token))
+      pending.set(token, verification)
     }
-    if (cache !== undefined) emit?.({ type: 'token_cache_miss' })
-    if (!COMPACT_JWS.test(token)) throw malformed('token is not a signed JWT')
+    return verification
+  }
 
-    let header: ReturnType<typeof decodeProtectedHeader>
-    try {
-      header = decodeProtectedHeader(token)
-    } catch (error) {
-      throw malformed('token header is not valid base64url JSON', error)
-    }
-    // Refuse before any key lookup: an unsigned or HMAC token must not even cause a fetch.
-    if (typeof header.alg !== 'string' || !allowedAlgorithms.has(header.alg)) {
-      throw new InvalidTokenError({
-        reason: 'algorithm_not_allowed',
-        description: 'token algorithm not allowed',
-        realm,
-      })
-    }
-    if (header.kid !== undefined && typeof header.kid !== 'string')
-      throw malformed("token 'kid' must be a string")
-
-    const candidates = await keys.candidates(header.kid, header.alg)
-    if (candidates.length === 0) {
-      throw new InvalidTokenError({
-        reason: 'unknown_key',
-        description: 'no key found to verify the token',
-        realm,
-      })
-    }
-    let verified: JWTVerifyResult | undefined
-    let key = candidates[0] as VerificationKey
-    for (let index = 0; verified === undefined; index++) {
-      key = candidates[index] as VerificationKey
-      try {
-        verified = await verifySignature(token, key, now)
-      } catch (error) {
-        const anotherKey = index + 1 < candidates.length
-        if (!(anotherKey && fromJoseError(error, config).reason === 'signature_invalid')) {
-          throw fromJoseError(error, config)
-        }
-      }
-    }
-    const { payload } = verified
-    checkClaimTypes(payload, Math.floor(now / 1000), config.clockTolerance, realm)
-    const scopes = readScopes(payload)
-    if (scopes === undefined) {
-      throw new InvalidTokenError({
-        reason: 'invalid_claim',
-        description: "'scope'/'scp' claim has an invalid type",
-        realm,
-      })
-    }
-    const client = readClientId(payload, config.clientIdClaims)
-    if (!client.ok) {
-      throw new InvalidTokenError({
-        reason: 'invalid_claim',
-        description: `'${client.claim}' claim must be a non-empty string`,
-        realm,
-      })
-    }
-    // Frozen, because the cache hands the same object to every request carrying this token.
-    const auth: AuthResult = Object.freeze({
-      clientId: client.clientId,
-      scopes: Object.freeze(scopes),
-      payload: deepFreeze(payload),
-      header: deepFreeze(verified.protectedHeader),
-      token,
-    })
+  async function verifyAndRemember(token: string, now: number): Promise<AuthResult> {
+    const { auth, key, validUntil } = await verifyNew(token, now)
     issued.add(auth)
-    cache?.set(token, auth, key, validUntil(payload, config.clockTolerance, config.maxTokenAge))
-    emit?.({ type: 'token_verified', clientId: auth.clientId, kid: header.kid, alg: header.alg })
+    cache?.set(token, auth, key, validUntil)
+    emit?.({ type: 'token_verified', clientId: auth.clientId, kid: auth.header.kid, alg: auth.header.alg })
     return auth
   }
 
@@ -203,6 +128,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
     throw authError
   }
 
+  /** `auth` once it meets `requirement`, as a settled promise: no async frame on the cached path. */
+  function checked(auth: AuthResult, requirement: Requirement | undefined): Promise<AuthResult> {
+    if (requirement === undefined) return Promise.resolve(auth)
+    try {
+      check(auth, requirement)
+      return Promise.resolve(auth)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
   async function guarded(token: string, requirement: Requirement | undefined): Promise<AuthResult> {
     let auth: AuthResult
     try {
@@ -218,32 +154,60 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return typeof auth === 'object' && auth !== null && issued.has(auth as AuthResult)
   }
 
-  async function authenticate(
-    authorization: string | undefined,
-    requirement?: Requirement,
-  ): Promise<AuthResult> {
+  function authenticate(authorization: string | undefined, requirement?: Requirement): Promise<AuthResult> {
+    // A reused token, the common case, skips the header's validation and the
+    // async frames. Safe because the lookup key is exactly the token a full
+    // extraction would return: "Bearer" in any case and one space, then a
+    // cached token, which passed extraction and the compact-JWS check when it
+    // was verified, so it has no whitespace and only base64url characters.
+    if (cache !== undefined && typeof authorization === 'string' && isBearerSpace(authorization)) {
+      const hit = cached(authorization.slice(7), config.clock())
+      if (hit !== undefined) return checked(hit, requirement)
+    }
     let token: string
     try {
       token = extractBearerToken(authorization, { maxLength: config.maxTokenLength, realm })
     } catch (error) {
-      rejected(error)
+      return Promise.reject(reported(error))
     }
     return guarded(token, requirement)
+  }
+
+  /** `rejected` as a value, for the paths that return promises instead of throwing. */
+  function reported(error: unknown): unknown {
+    try {
+      rejected(error)
+    } catch (authError) {
+      return authError
+    }
   }
 
   return {
     verify: guarded,
     authenticate,
     check,
-    async authorize(authorization, requirement, current) {
+    authorize(authorization, requirement, current) {
       if (!owns(current)) return authenticate(authorization, requirement)
-      if (requirement !== undefined) check(current, requirement)
-      return current
+      return checked(current, requirement)
     },
     owns,
     warmUp: () => keys.warmUp(),
     keyStatus: () => keys.status(),
   }
+}
+
+/** `Bearer ` (the scheme in any case, then exactly one space) followed by something. */
+function isBearerSpace(value: string): boolean {
+  return (
+    value.length > 7 &&
+    value.charCodeAt(6) === 32 &&
+    (value.charCodeAt(0) | 32) === 98 && // b
+    (value.charCodeAt(1) | 32) === 101 && // e
+    (value.charCodeAt(2) | 32) === 97 && // a
+    (value.charCodeAt(3) | 32) === 114 && // r
+    (value.charCodeAt(4) | 32) === 101 && // e
+    (value.charCodeAt(5) | 32) === 114 // r
+  )
 }
 
 function createKeySource(config: ResolvedOptions, emit: ReturnType<typeof safeEmitter>): KeySource {
@@ -263,12 +227,4 @@ function createKeySource(config: ResolvedOptions, emit: ReturnType<typeof safeEm
   }
   for (const { kid, why } of parsed.skipped) emit?.({ type: 'key_skipped', kid, why })
   return new LocalKeySet(parsed.keys)
-}
-
-function deepFreeze<T>(value: T): Readonly<T> {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const member of Object.values(value)) deepFreeze(member)
-  }
-  return value
 }

@@ -3,7 +3,7 @@
  * to the algorithms it may verify. Key sets are validated here, once per
  * fetch, so that the request path only filters and verifies.
  */
-import { createPublicKey } from 'node:crypto'
+import { createPublicKey, type KeyObject } from 'node:crypto'
 import type { JWK } from 'jose'
 
 /** A usable verification key, for as long as its key set vouches for it (`usableUntil`). */
@@ -11,6 +11,8 @@ export interface VerificationKey {
   readonly kid: string | undefined
   /** Public members only (no `alg`, `use`, `key_ops`: selection happens before jose sees it). */
   readonly jwk: Readonly<JWK>
+  /** The same key, imported once for node:crypto, so no request imports a key. */
+  readonly keyObject: KeyObject
   readonly algorithms: ReadonlySet<string>
   /** Identity across refetches: same kid and same public material means the same key. */
   readonly fingerprint: string
@@ -72,8 +74,9 @@ export function importVerificationKey(value: unknown, allowed: ReadonlySet<strin
   }
   if (algorithms.length === 0) return skip('none of its algorithms is allowed')
 
+  let keyObject: KeyObject
   try {
-    const keyObject = createPublicKey({ key: publicJwk, format: 'jwk' })
+    keyObject = createPublicKey({ key: publicJwk, format: 'jwk' })
     const bits = keyObject.asymmetricKeyDetails?.modulusLength
     if (bits !== undefined && (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS)) {
       return skip(`RSA modulus of ${bits} bits is outside ${RSA_MIN_BITS}-${RSA_MAX_BITS}`)
@@ -85,6 +88,7 @@ export function importVerificationKey(value: unknown, allowed: ReadonlySet<strin
     key: {
       kid,
       jwk: Object.freeze(publicJwk),
+      keyObject,
       algorithms: new Set(algorithms),
       fingerprint: JSON.stringify([kid, publicJwk]),
       usableUntil: Number.POSITIVE_INFINITY,

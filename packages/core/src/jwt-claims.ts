@@ -1,0 +1,109 @@
+/**
+ * The claims half of verifying a token: the checks jose's `jwtVerify` makes on
+ * the claims set, in jose's order, with jose's error classes (so they map to
+ * the same reasons). It lives here because jose runs them only inside
+ * `jwtVerify`, after its own WebCrypto signature check (see jws.ts); the
+ * differential test holds it to jose's verdict. Rules jose leaves to the
+ * application are in claims.ts.
+ */
+import { errors, type JWTHeaderParameters, type JWTPayload } from 'jose'
+import { decodeSegment, parseJsonObject } from './jws.js'
+
+/** What the claims must satisfy: the verifier's options, resolved once. */
+export interface ClaimsPolicy {
+  readonly issuers: readonly string[]
+  readonly audiences: readonly string[]
+  /** Seconds. */
+  readonly clockTolerance: number
+  /** Seconds, if `iat` must be this recent. */
+  readonly maxTokenAge: number | undefined
+  /** Demand `typ: at+jwt` (RFC 9068), compared as jose compares media types. */
+  readonly requireTyp: boolean
+}
+
+const EXPECTED_TYP = 'application/at+jwt'
+const normalizeTyp = (typ: string) =>
+  typ.includes('/') ? typ.toLowerCase() : `application/${typ.toLowerCase()}`
+
+const failed = (payload: JWTPayload, claim: string, message: string) =>
+  new errors.JWTClaimValidationFailed(message, payload, claim, 'check_failed')
+
+/** Decodes the payload segment into a claims set; throws jose's `JWSInvalid` or `JWTInvalid`. */
+export function decodeClaimsSet(payloadSegment: string): JWTPayload {
+  const claims = parseJsonObject(decodeSegment(payloadSegment, 'payload'))
+  if (claims === undefined) throw new errors.JWTInvalid('JWT Claims Set must be a top-level JSON object')
+  return claims as JWTPayload
+}
+
+/** jose's `validateNumericDate`: absent is fine unless required; present must be a number. */
+function numericDate(
+  payload: JWTPayload,
+  claim: 'iat' | 'nbf' | 'exp',
+  required: boolean,
+): number | undefined {
+  const value = payload[claim]
+  if (value === undefined && !required) return undefined
+  if (typeof value !== 'number') {
+    throw new errors.JWTClaimValidationFailed(`"${claim}" claim must be a number`, payload, claim, 'invalid')
+  }
+  return value
+}
+
+/**
+ * Throws jose's error for the first claim that fails: `typ`, then presence of
+ * `iss`, `aud`, `iat` (with `maxTokenAge`) and `exp`, then `iss`, `aud`,
+ * `nbf`, `exp` and the token's age, at `nowMs` with the clock tolerance.
+ */
+export function validateClaimsSet(
+  header: JWTHeaderParameters,
+  payload: JWTPayload,
+  policy: ClaimsPolicy,
+  nowMs: number,
+): void {
+  if (policy.requireTyp && (typeof header.typ !== 'string' || normalizeTyp(header.typ) !== EXPECTED_TYP)) {
+    throw failed(payload, 'typ', 'unexpected "typ" JWT header value')
+  }
+  const { maxTokenAge } = policy
+  for (const claim of maxTokenAge === undefined ? ['iss', 'aud', 'exp'] : ['iss', 'aud', 'iat', 'exp']) {
+    if (!Object.hasOwn(payload, claim)) {
+      throw new errors.JWTClaimValidationFailed(
+        `missing required "${claim}" claim`,
+        payload,
+        claim,
+        'missing',
+      )
+    }
+  }
+  if (!policy.issuers.includes(payload.iss as string))
+    throw failed(payload, 'iss', 'unexpected "iss" claim value')
+  const { aud } = payload
+  const audienceMatches =
+    typeof aud === 'string'
+      ? policy.audiences.includes(aud)
+      : Array.isArray(aud) && policy.audiences.some((audience) => aud.includes(audience))
+  if (!audienceMatches) throw failed(payload, 'aud', 'unexpected "aud" claim value')
+
+  const tolerance = policy.clockTolerance
+  const now = Math.floor(nowMs / 1000)
+  const iat = numericDate(payload, 'iat', maxTokenAge !== undefined)
+  const nbf = numericDate(payload, 'nbf', false)
+  if (nbf !== undefined && nbf > now + tolerance)
+    throw failed(payload, 'nbf', '"nbf" claim timestamp check failed')
+  const exp = numericDate(payload, 'exp', false)
+  if (exp !== undefined && exp <= now - tolerance) {
+    throw new errors.JWTExpired('"exp" claim timestamp check failed', payload, 'exp', 'check_failed')
+  }
+  if (maxTokenAge !== undefined) {
+    const age = now - (iat as number)
+    if (age - tolerance > maxTokenAge) {
+      throw new errors.JWTExpired(
+        '"iat" claim timestamp check failed (too far in the past)',
+        payload,
+        'iat',
+        'check_failed',
+      )
+    }
+    if (age < -tolerance)
+      throw failed(payload, 'iat', '"iat" claim timestamp check failed (it should be in the past)')
+  }
+}
