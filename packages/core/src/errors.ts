@@ -41,6 +41,11 @@ export interface AuthErrorBody {
   error_description: string
 }
 
+// Marks AuthErrors across copies of this package (two versions installed side
+// by side, or a bundled copy), where `instanceof` against one class would miss
+// the other's errors and turn refusals into 500s.
+const BRAND = Symbol.for('m2m-guard.AuthError')
+
 interface AuthErrorInit {
   status: number
   code: BearerErrorCode | undefined
@@ -87,6 +92,16 @@ export class AuthError extends Error {
   /** Response body. */
   readonly body: AuthErrorBody
 
+  /**
+   * `err instanceof AuthError` holds for AuthErrors from any copy of
+   * @m2m-guard/core; for the subclasses it is the ordinary prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class on the right of instanceof, maybe a subclass.
+    if (this !== AuthError) return Function.prototype[Symbol.hasInstance].call(this, value)
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true
+  }
+
   protected constructor(init: AuthErrorInit, bodyError: string, challenge: boolean) {
     super(init.message ?? init.description, init.cause === undefined ? undefined : { cause: init.cause })
     this.status = init.status
@@ -108,6 +123,7 @@ export class AuthError extends Error {
     if (this.retryAfter !== undefined) headers['Retry-After'] = String(this.retryAfter)
     this.headers = Object.freeze(headers)
     this.body = Object.freeze({ error: bodyError, error_description: init.description })
+    Object.defineProperty(this, BRAND, { value: true })
   }
 }
 

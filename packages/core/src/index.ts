@@ -21,6 +21,7 @@ export {
 } from './errors.js'
 export type { EventHandler, KeyFetchTrigger, VerifierEvent } from './events.js'
 export { extractBearerToken } from './extract-token.js'
+export { isVerifier, resolveGuardOptions } from './guard-options.js'
 export type { KeySetStatus } from './keys/key-source.js'
 export {
   ASYMMETRIC_ALGORITHMS,

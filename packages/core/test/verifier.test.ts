@@ -3,6 +3,8 @@ import {
   AuthError,
   type AuthErrorReason,
   createVerifier,
+  InsufficientScopeError,
+  InvalidTokenError,
   type Verifier,
   type VerifierEvent,
   type VerifierOptions,
@@ -279,5 +281,18 @@ describe('keyStatus and warmUp with a local key set', () => {
     const verifier = verifierFor()
     await verifier.warmUp()
     expect(verifier.keyStatus()).toMatchObject({ ready: true, fresh: true, keyCount: signers.length })
+  })
+})
+
+describe('AuthError across copies of the package', () => {
+  it('instanceof AuthError recognises an AuthError from another copy; subclasses check their prototype', async () => {
+    const error = await rejection(verifierFor().verify('not-a-token'))
+    // A structurally identical error from "another copy": same brand, other class.
+    const foreign = Object.defineProperty(new Error('x'), Symbol.for('m2m-guard.AuthError'), { value: true })
+    expect(foreign).toBeInstanceOf(AuthError)
+    expect(new Error('plain')).not.toBeInstanceOf(AuthError)
+    expect(error).toBeInstanceOf(InvalidTokenError)
+    expect(error).not.toBeInstanceOf(InsufficientScopeError)
+    expect(foreign).not.toBeInstanceOf(InvalidTokenError)
   })
 })

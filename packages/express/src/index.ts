@@ -16,12 +16,12 @@ import {
   AuthError,
   type AuthResult,
   type Requirement,
+  resolveGuardOptions,
   type Verifier,
   type VerifierOptions,
   validateRequirement,
 } from '@m2m-guard/core'
 import type { NextFunction, Request, Response } from 'express'
-import { resolveGuardOptions } from './guard-options.js'
 
 export { AuthError, type AuthResult, type Requirement, type Verifier } from '@m2m-guard/core'
 

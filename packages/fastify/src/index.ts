@@ -14,13 +14,13 @@ import {
   AuthError,
   type AuthResult,
   type Requirement,
+  resolveGuardOptions,
   type Verifier,
   type VerifierOptions,
   validateRequirement,
 } from '@m2m-guard/core'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { resolveGuardOptions } from './guard-options.js'
 
 export { AuthError, type AuthResult, type Requirement, type Verifier } from '@m2m-guard/core'
 

@@ -1,16 +1,17 @@
 /**
- * Reads what `createGuard` accepts: a ready Verifier, or options that are
- * either verifier options or `{ verifier }`, plus `onError`. The same file
- * lives in each adapter; keep the copies in step.
+ * What every adapter's `createGuard` accepts: a ready Verifier, or options
+ * that are verifier options or `{ verifier }`, plus `onError`. Parsed here
+ * once for all adapters, so that they stay translations.
  */
-import { createVerifier, type Verifier, type VerifierOptions } from '@m2m-guard/core'
+import type { VerifierOptions } from './options.js'
+import { createVerifier, type Verifier } from './verifier.js'
 
 /**
  * Returns the guard's verifier and error mode (the first of `modes` by
  * default), or throws a TypeError naming the bad option.
  *
  * @example
- * resolveGuardOptions({ issuer, audience, onError: 'throw' }, ['respond', 'throw'])
+ * const { verifier, onError } = resolveGuardOptions({ issuer, audience, onError: 'next' }, ['respond', 'next'])
  */
 export function resolveGuardOptions<Mode extends string>(
   options: unknown,
@@ -38,7 +39,12 @@ export function resolveGuardOptions<Mode extends string>(
   return { verifier, onError: onError as Mode }
 }
 
-/** True for a Verifier from `createVerifier()`. */
+/**
+ * True for a Verifier from `createVerifier()`.
+ *
+ * @example
+ * isVerifier(createVerifier({ issuer, audience })) // true
+ */
 export function isVerifier(value: unknown): value is Verifier {
   const candidate = value as Partial<Verifier> | null
   return typeof candidate?.authorize === 'function' && typeof candidate.owns === 'function'
