@@ -9,6 +9,17 @@ import { LRUCache } from 'lru-cache'
 import type { VerificationKey } from './keys/verification-key.js'
 import type { AuthResult } from './types.js'
 
+// Entries are keyed by the token's last characters (signature bytes), not the
+// whole token: every request brings a new string, and hashing its ~800
+// characters would cost more than the rest of a cache hit. An entry counts
+// only if its token equals the one looked up, so a shared suffix is a miss,
+// never a wrong hit; and only verified tokens are stored, whose suffixes no
+// one can choose, so forged tokens cannot evict a genuine one.
+const KEY_LENGTH = 32
+
+/** The key a token is stored under: its last characters. A shared key is not a match; compare the tokens. */
+export const keyOf = (token: string): string => (token.length > KEY_LENGTH ? token.slice(-KEY_LENGTH) : token)
+
 interface Entry {
   auth: AuthResult
   key: VerificationKey
@@ -25,17 +36,18 @@ export class TokenCache {
 
   /** The cached result for `token`, if it is still valid at `now` and its key still usable. */
   get(token: string, now: number): AuthResult | undefined {
-    const entry = this.#entries.get(token)
-    if (entry === undefined) return undefined
+    const key = keyOf(token)
+    const entry = this.#entries.get(key)
+    if (entry === undefined || entry.auth.token !== token) return undefined
     if (now >= entry.validUntil || now >= entry.key.usableUntil) {
-      this.#entries.delete(token)
+      this.#entries.delete(key)
       return undefined
     }
     return entry.auth
   }
 
   set(token: string, auth: AuthResult, key: VerificationKey, validUntil: number): void {
-    this.#entries.set(token, { auth, key, validUntil })
+    this.#entries.set(keyOf(token), { auth, key, validUntil })
   }
 
   get size(): number {

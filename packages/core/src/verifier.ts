@@ -11,7 +11,7 @@ import { RemoteKeySet } from './keys/remote-key-set.js'
 import { newTokenVerifier } from './new-token.js'
 import type { ResolvedOptions, VerifierOptions } from './options.js'
 import { checkRequirement, type Requirement, validateRequirement } from './requirement.js'
-import { TokenCache } from './token-cache.js'
+import { keyOf, TokenCache } from './token-cache.js'
 import type { AuthResult } from './types.js'
 import { resolveOptions } from './validate-options.js'
 
@@ -56,7 +56,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const cache = config.tokenCacheSize > 0 ? new TokenCache(config.tokenCacheSize) : undefined
   const verifyNew = newTokenVerifier(config, keys)
   // New tokens being verified: requests that carry one together share one verification.
-  const pending = new Map<string, Promise<AuthResult>>()
+  // Keyed like the cache (see token-cache.ts), so a miss does not hash the whole token.
+  const pending = new Map<string, { token: string; verification: Promise<AuthResult> }>()
   const issued = new WeakSet<AuthResult>()
   const validated = new WeakSet<Requirement>()
   const { realm } = config
@@ -72,7 +73,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return auth
   }
 
-  async function verifyToken(token: string): Promise<AuthResult> {
+  /** The verified result for `token`; throws (synchronously too) what `guarded` reports. */
+  function verifyToken(token: string): AuthResult | Promise<AuthResult> {
     if (typeof token !== 'string' || token === '') throw malformed('token must be a non-empty string')
     if (token.length > config.maxTokenLength) {
       throw new InvalidTokenError({
@@ -84,22 +86,26 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const now = config.clock()
     const hit = cached(token, now)
     if (hit !== undefined) return hit
-    if (cache === undefined) return verifyAndRemember(token, now)
+    if (cache === undefined) return remember(token, now)
     emit?.({ type: 'token_cache_miss' })
-    let verification = pending.get(token)
-    if (verification === undefined) {
-      verification = verifyAndRemember(token, now).finally(() => pending.delete(token))
-      pending.set(token, verification)
-    }
+    const key = keyOf(token)
+    const underWay = pending.get(key)
+    if (underWay?.token === token) return underWay.verification
+    const verification = remember(token, now, key)
+    pending.set(key, { token, verification })
     return verification
   }
 
-  async function verifyAndRemember(token: string, now: number): Promise<AuthResult> {
-    const { auth, key, validUntil } = await verifyNew(token, now)
-    issued.add(auth)
-    cache?.set(token, auth, key, validUntil)
-    emit?.({ type: 'token_verified', clientId: auth.clientId, kid: auth.header.kid, alg: auth.header.alg })
-    return auth
+  async function remember(token: string, now: number, pendingKey?: string): Promise<AuthResult> {
+    try {
+      const { auth, key, validUntil } = await verifyNew(token, now)
+      issued.add(auth)
+      cache?.set(token, auth, key, validUntil)
+      emit?.({ type: 'token_verified', clientId: auth.clientId, kid: auth.header.kid, alg: auth.header.alg })
+      return auth
+    } finally {
+      if (pendingKey !== undefined && pending.get(pendingKey)?.token === token) pending.delete(pendingKey)
+    }
   }
 
   function check(auth: AuthResult, requirement: Requirement): void {
