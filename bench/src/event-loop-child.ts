@@ -1,0 +1,125 @@
+/**
+ * Runs in its own process: how long verification work blocks the event loop.
+ * A driver plays a server: each macrotask (setImmediate) starts one request,
+ * up to `inFlight` outstanding, for a new token each time. monitorEventLoopDelay
+ * records how late its timer fires meanwhile. The same driver around a bare
+ * node:crypto signature check gives the yardstick: one signature check.
+ */
+import { verify } from 'node:crypto'
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
+import { createVerifier } from '@m2m-guard/core'
+import { type Alg, AUDIENCE, createKey, cryptoParams, SCOPE, signTokens } from './fixtures.js'
+import { startJwksServer } from './jwks-server.js'
+
+export interface EventLoopRequest {
+  algorithms: Alg[]
+  durationMs: number
+  poolSize: number
+}
+
+export interface DelaySummary {
+  /** Milliseconds. */
+  max: number
+  p99: number
+  mean: number
+  requests: number
+}
+
+export interface EventLoopResult {
+  alg: Alg
+  /** Median time of one bare signature check, ms. */
+  signatureMs: number
+  idle: DelaySummary
+  signatureOnly: DelaySummary
+  oursSequential: DelaySummary
+  oursInFlight16: DelaySummary
+}
+
+type Start = (i: number) => unknown
+
+async function drive(start: Start, durationMs: number, inFlight: number): Promise<DelaySummary> {
+  const histogram = monitorEventLoopDelay({ resolution: 1 })
+  let outstanding = 0
+  let requests = 0
+  let i = 0
+  histogram.enable()
+  const deadline = performance.now() + durationMs
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      if (performance.now() >= deadline) {
+        if (outstanding === 0) resolve()
+        else setImmediate(tick)
+        return
+      }
+      if (outstanding < inFlight) {
+        outstanding++
+        Promise.resolve(start(i++)).then(() => {
+          outstanding--
+          requests++
+        })
+      }
+      setImmediate(tick)
+    }
+    setImmediate(tick)
+  })
+  histogram.disable()
+  const ms = (ns: number) => ns / 1e6
+  return { max: ms(histogram.max), p99: ms(histogram.percentile(99)), mean: ms(histogram.mean), requests }
+}
+
+async function main(request: EventLoopRequest): Promise<EventLoopResult[]> {
+  const results: EventLoopResult[] = []
+  for (const alg of request.algorithms) {
+    const key = createKey(alg)
+    const server = await startJwksServer({ keys: [key.jwk] })
+    const headers = (await signTokens(key, server.issuer, request.poolSize)).map((token) => `Bearer ${token}`)
+    const { hash, dsaEncoding } = cryptoParams(alg)
+    const keyArg = dsaEncoding ? { key: key.publicKey, dsaEncoding } : key.publicKey
+    const parts = headers.map((header) => {
+      const dot = header.lastIndexOf('.')
+      return {
+        data: Buffer.from(header.slice(7, dot)),
+        signature: Buffer.from(header.slice(dot + 1), 'base64url'),
+      }
+    })
+    const signatureCheck: Start = (i) => {
+      const part = parts[i % parts.length] as (typeof parts)[number]
+      return verify(hash, part.data, keyArg, part.signature)
+    }
+    const times: number[] = []
+    for (let k = 0; k < 200; k++) {
+      const started = performance.now()
+      signatureCheck(k)
+      times.push(performance.now() - started)
+    }
+    times.sort((a, b) => a - b)
+    // A cache smaller than the pool: every request carries a token the verifier has not seen.
+    const verifier = createVerifier({
+      issuer: server.issuer,
+      audience: AUDIENCE,
+      jwksUri: server.jwksUri,
+      tokenCache: Math.max(1, request.poolSize >> 1),
+    })
+    await verifier.warmUp()
+    const requirement = { scopes: [SCOPE] }
+    const ours: Start = (i) => verifier.authenticate(headers[(i + 16) % headers.length], requirement)
+    for (let k = -16; k < 0; k++) await ours(k)
+    results.push({
+      alg,
+      signatureMs: times[times.length >> 1] as number,
+      idle: await drive(() => undefined, request.durationMs, 1),
+      signatureOnly: await drive(signatureCheck, request.durationMs, 1),
+      oursSequential: await drive(ours, request.durationMs, 1),
+      oursInFlight16: await drive(ours, request.durationMs, 16),
+    })
+    await server.close()
+  }
+  return results
+}
+
+process.once('message', (request: EventLoopRequest) => {
+  main(request).then(
+    (result) => process.send?.({ result }, () => process.exit(0)),
+    (error: Error) => process.send?.({ error: error.stack ?? error.message }, () => process.exit(1)),
+  )
+})

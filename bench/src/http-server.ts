@@ -1,0 +1,166 @@
+/**
+ * One server of the HTTP suite, in its own process: a framework with one
+ * route, GET /orders, bare or behind m2m-guard or a peer middleware, each
+ * requiring the `orders:read` scope. Listens on 127.0.0.1:0 and reports its
+ * port over IPC; the parent drives it with autocannon.
+ */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { RequestHandler } from 'express'
+import type Koa from 'koa'
+import { requireScope } from './contenders.js'
+import { AUDIENCE, SCOPE } from './fixtures.js'
+
+// Each server imports only its framework and middleware (imported below, on demand):
+// the children start faster, and none carries a peer it does not run.
+
+export type Framework = 'express' | 'koa' | 'fastify'
+
+export interface ServerSpec {
+  framework: Framework
+  /** `bare`, `m2m-guard`, or a peer's id. */
+  variant: string
+  issuer: string
+  jwksUri: string
+  alg: string
+}
+
+/** The variants each framework is measured with: bare, ours, and the peers users pick for it. */
+export const VARIANTS: Record<Framework, string[]> = {
+  express: ['bare', 'm2m-guard', 'express-oauth2-jwt-bearer', 'express-jwt'],
+  koa: ['bare', 'm2m-guard', 'koa-jwt'],
+  fastify: ['bare', 'm2m-guard', 'fastify-jwt'],
+}
+
+const requirement = { scopes: [SCOPE] }
+
+async function expressChain(spec: ServerSpec): Promise<RequestHandler[]> {
+  if (spec.variant === 'bare') return []
+  if (spec.variant === 'm2m-guard') {
+    const { createGuard } = await import('@m2m-guard/express')
+    return [
+      createGuard({ issuer: spec.issuer, audience: AUDIENCE, jwksUri: spec.jwksUri }).require(requirement),
+    ]
+  }
+  if (spec.variant === 'express-oauth2-jwt-bearer') {
+    const { auth, requiredScopes } = await import('express-oauth2-jwt-bearer')
+    return [
+      auth({ issuer: spec.issuer, audience: AUDIENCE, jwksUri: spec.jwksUri, tokenSigningAlg: spec.alg }),
+      requiredScopes(SCOPE),
+    ]
+  }
+  if (spec.variant === 'express-jwt') {
+    const { expressjwt } = await import('express-jwt')
+    const { default: jwksRsa } = await import('jwks-rsa')
+    const jwt = expressjwt({
+      secret: jwksRsa.expressJwtSecret({ jwksUri: spec.jwksUri, cache: true }) as never,
+      algorithms: [spec.alg as 'RS256'],
+      issuer: spec.issuer,
+      audience: AUDIENCE,
+    }) as unknown as RequestHandler
+    return [
+      jwt,
+      (req, _res, next) => {
+        requireScope((req as { auth?: unknown }).auth)
+        next()
+      },
+    ]
+  }
+  throw new Error(`unknown express variant ${spec.variant}`)
+}
+
+async function expressApp(spec: ServerSpec) {
+  const { default: express } = await import('express')
+  const app = express()
+  app.get('/orders', ...(await expressChain(spec)), (req, res) => {
+    res.json({ orders: [], client: (req as { auth?: { clientId?: string } }).auth?.clientId ?? null })
+  })
+  return app
+}
+
+async function koaApp(spec: ServerSpec) {
+  const { default: Koa } = await import('koa')
+  const { default: Router } = await import('@koa/router')
+  const app = new Koa()
+  const router = new Router()
+  const handler: Koa.Middleware = (ctx) => {
+    ctx.body = { orders: [], client: (ctx.state.auth as { clientId?: string } | undefined)?.clientId ?? null }
+  }
+  if (spec.variant === 'bare') router.get('/orders', handler)
+  else if (spec.variant === 'm2m-guard') {
+    const { createGuard } = await import('@m2m-guard/koa')
+    const guard = createGuard({ issuer: spec.issuer, audience: AUDIENCE, jwksUri: spec.jwksUri })
+    router.get('/orders', guard.require(requirement) as Koa.Middleware, handler)
+  } else if (spec.variant === 'koa-jwt') {
+    const { default: koaJwt } = await import('koa-jwt')
+    const { default: jwksRsa } = await import('jwks-rsa')
+    const jwt = koaJwt({
+      secret: jwksRsa.koaJwtSecret({ jwksUri: spec.jwksUri, cache: true }) as never,
+      algorithms: [spec.alg],
+      issuer: spec.issuer,
+      audience: AUDIENCE,
+    })
+    const scope: Koa.Middleware = (ctx, next) => {
+      requireScope(ctx.state.user)
+      return next()
+    }
+    router.get('/orders', jwt as Koa.Middleware, scope, handler)
+  } else throw new Error(`unknown koa variant ${spec.variant}`)
+  app.use(router.routes())
+  return app.callback()
+}
+
+async function fastifyApp(spec: ServerSpec) {
+  const { default: Fastify } = await import('fastify')
+  const app = Fastify()
+  const reply = async (request: unknown) => ({
+    orders: [],
+    client: (request as { auth?: { clientId?: string } | null }).auth?.clientId ?? null,
+  })
+  if (spec.variant === 'bare') app.get('/orders', reply)
+  else if (spec.variant === 'm2m-guard') {
+    const { default: m2mGuard } = await import('@m2m-guard/fastify')
+    await app.register(m2mGuard, { issuer: spec.issuer, audience: AUDIENCE, jwksUri: spec.jwksUri })
+    app.get('/orders', { onRequest: app.m2mGuard.require(requirement) }, reply)
+  } else if (spec.variant === 'fastify-jwt') {
+    const { default: fastifyJwt } = await import('@fastify/jwt')
+    const { default: buildGetJwks } = await import('get-jwks')
+    const getJwks = buildGetJwks({ issuersWhitelist: [spec.issuer], jwksPath: '/.well-known/jwks.json' })
+    await app.register(fastifyJwt, {
+      decode: { complete: true },
+      secret: (_request: unknown, token: unknown) => {
+        const { header, payload } = token as {
+          header: { kid: string; alg: string }
+          payload: { iss: string }
+        }
+        return getJwks.getPublicKey({ kid: header.kid, alg: header.alg, domain: payload.iss })
+      },
+      verify: { allowedIss: spec.issuer, allowedAud: AUDIENCE, algorithms: [spec.alg as 'RS256'] },
+    } as never)
+    const verify = async (request: { jwtVerify: () => Promise<unknown> }) =>
+      requireScope(await request.jwtVerify())
+    app.get('/orders', { onRequest: verify as never }, reply)
+  } else throw new Error(`unknown fastify variant ${spec.variant}`)
+  await app.ready()
+  return app
+}
+
+async function listen(spec: ServerSpec): Promise<number> {
+  if (spec.framework === 'fastify') {
+    const app = await fastifyApp(spec)
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    return (app.server.address() as AddressInfo).port
+  }
+  const handler = spec.framework === 'express' ? await expressApp(spec) : await koaApp(spec)
+  const server = createServer(handler)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return (server.address() as AddressInfo).port
+}
+
+process.once('message', (spec: ServerSpec) => {
+  listen(spec).then(
+    (port) => process.send?.({ port }),
+    (error: Error) => process.send?.({ error: error.stack ?? error.message }, () => process.exit(1)),
+  )
+})
+process.on('disconnect', () => process.exit(0))

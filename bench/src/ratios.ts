@@ -1,0 +1,68 @@
+/**
+ * Ratios between measurements taken in the same repeats: each repeat's ratio
+ * first, then the median over repeats, so drift between repeats cancels out.
+ */
+
+import type { HttpCell, HttpSample, HttpWorkload } from './http.js'
+import type { Cell } from './in-process.js'
+import { summarize } from './measure.js'
+
+/** Median over repeats of `a[r] / b[r]`. */
+export function pairedRatio(a: readonly number[], b: readonly number[]): number {
+  const ratios: number[] = []
+  for (let r = 0; r < Math.min(a.length, b.length); r++) ratios.push((a[r] as number) / (b[r] as number))
+  return summarize(ratios).median
+}
+
+export function findCell(
+  cells: readonly Cell[],
+  alg: string,
+  workload: string,
+  inFlight: number,
+  id: string,
+): Cell | undefined {
+  return cells.find(
+    (cell) =>
+      cell.alg === alg &&
+      cell.workload === workload &&
+      cell.inFlight === inFlight &&
+      cell.contender.id === id,
+  )
+}
+
+/** Ratio of two contenders' throughput in the same (alg, workload, in-flight) group; NaN if either did not run. */
+export function cellRatio(cells: readonly Cell[], a: Cell | undefined, bId: string): number {
+  if (a?.result === undefined) return Number.NaN
+  const b = findCell(cells, a.alg, a.workload, a.inFlight, bId)
+  return b?.result === undefined ? Number.NaN : pairedRatio(a.result.samples, b.result.samples)
+}
+
+/** The fastest peer of a group, by median. */
+export function fastestPeer(
+  cells: readonly Cell[],
+  alg: string,
+  workload: string,
+  inFlight: number,
+): Cell | undefined {
+  let best: Cell | undefined
+  for (const cell of cells) {
+    if (cell.alg !== alg || cell.workload !== workload || cell.inFlight !== inFlight) continue
+    if (cell.contender.kind !== 'peer' || cell.result === undefined) continue
+    if (best?.result === undefined || cell.result.median > best.result.median) best = cell
+  }
+  return best
+}
+
+export function findHttp(
+  cells: readonly HttpCell[],
+  framework: string,
+  variant: string,
+  workload: HttpWorkload,
+): HttpCell | undefined {
+  return cells.find(
+    (cell) => cell.framework === framework && cell.variant === variant && cell.workload === workload,
+  )
+}
+
+export const rps = (samples: readonly HttpSample[]) => samples.map((sample) => sample.requestsPerSecond)
+export const p99s = (samples: readonly HttpSample[]) => samples.map((sample) => sample.p99)

@@ -1,0 +1,209 @@
+/**
+ * Renders bench/RESULTS.md: the machine, the versions, every measurement
+ * (median and min–max over repeats), every ratio, and the goals' verdicts.
+ */
+import type { EventLoopResult } from './event-loop-child.js'
+import type { Measurements, Verdict } from './goals.js'
+import type { HttpCell, HttpWorkload } from './http.js'
+import { VARIANTS } from './http-server.js'
+import type { Cell } from './in-process.js'
+import { formatNumber, formatRatio, summarize } from './measure.js'
+import type { MemoryResult } from './memory-child.js'
+import { cellRatio, findHttp, p99s, pairedRatio, rps } from './ratios.js'
+
+export interface RunInfo {
+  date: string
+  mode: string
+  command: string
+  machine: string[]
+  versions: [string, string][]
+  durationSeconds: number
+  settings: string[]
+}
+
+const table = (head: string[], rows: string[][]) =>
+  [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n')
+
+const range = (values: { min: number; max: number }) =>
+  `${formatNumber(values.min)}–${formatNumber(values.max)}`
+
+function inProcessSection(cells: Cell[]): string {
+  const out: string[] = ['## In process', '']
+  out.push(
+    'Operations per second (median of the repeats, min–max in brackets). "÷ floor" is this row over the floor ' +
+      '(the Map floor for a reused token, the node:crypto floor for distinct tokens); "ours ÷" is m2m-guard ' +
+      '(token cache on, default settings) over this row, taken repeat by repeat. Distinct tokens: every ' +
+      'verifier with a token cache gets one half the size of the pool, so every token is new to it.',
+    '',
+  )
+  const groups = [...new Set(cells.map((cell) => `${cell.alg}|${cell.workload}`))]
+  for (const group of groups) {
+    const [alg, workload] = group.split('|') as [string, string]
+    const floorId = workload === 'same-token' ? 'floor-map' : 'floor-crypto'
+    const inFlights = [...new Set(cells.filter((cell) => cell.alg === alg).map((cell) => cell.inFlight))]
+    const ids = [
+      ...new Set(
+        cells.filter((cell) => cell.alg === alg && cell.workload === workload).map((c) => c.contender.id),
+      ),
+    ]
+    const head = [
+      'contender',
+      ...inFlights.flatMap((n) => [`${n} in flight: ops/s (min–max)`, '÷ floor', 'ours ÷']),
+    ]
+    const rows = ids.map((id) => {
+      const row = [cells.find((cell) => cell.contender.id === id)?.contender.label ?? id]
+      for (const inFlight of inFlights) {
+        const cell = cells.find(
+          (c) => c.alg === alg && c.workload === workload && c.inFlight === inFlight && c.contender.id === id,
+        )
+        if (cell?.result === undefined) {
+          row.push(`n/a: ${cell?.notApplicable ?? 'not run'}`, '', '')
+          continue
+        }
+        const ours = cells.find(
+          (c) =>
+            c.alg === alg && c.workload === workload && c.inFlight === inFlight && c.contender.id === 'ours',
+        )
+        row.push(
+          `${formatNumber(cell.result.median)} (${range(cell.result)})`,
+          formatRatio(cellRatio(cells, cell, floorId)),
+          id === 'ours' ? '' : formatRatio(cellRatio(cells, ours, id)),
+        )
+      }
+      return row
+    })
+    out.push(
+      `### ${alg}, ${workload === 'same-token' ? 'one reused token' : 'distinct tokens'}`,
+      '',
+      table(head, rows),
+      '',
+    )
+  }
+  return out.join('\n')
+}
+
+function httpSection(cells: HttpCell[]): string {
+  const out: string[] = ['## HTTP', '']
+  out.push(
+    'Requests per second and p99 latency (from every 2xx response) with autocannon; median over repeats ' +
+      '(min–max). "÷ bare" is taken repeat by repeat against the same framework without auth; "ours ÷" is ' +
+      'm2m-guard over this row.',
+    '',
+  )
+  for (const framework of Object.keys(VARIANTS) as (keyof typeof VARIANTS)[]) {
+    if (!cells.some((cell) => cell.framework === framework)) continue
+    for (const workload of ['reused-token', 'distinct-tokens'] as HttpWorkload[]) {
+      const bare = findHttp(cells, framework, 'bare', workload)
+      const ours = findHttp(cells, framework, 'm2m-guard', workload)
+      const rows = VARIANTS[framework].map((variant) => {
+        const cell = findHttp(cells, framework, variant, workload)
+        if (cell === undefined || bare === undefined || ours === undefined)
+          return [variant, 'not run', '', '', '', '', '']
+        const throughput = summarize(rps(cell.samples))
+        const latency = summarize(p99s(cell.samples))
+        const failures = cell.samples.reduce((sum, sample) => sum + sample.failures, 0)
+        return [
+          variant,
+          `${formatNumber(throughput.median)} (${range(throughput)})`,
+          formatRatio(pairedRatio(rps(cell.samples), rps(bare.samples))),
+          `${latency.median.toFixed(2)} (${latency.min.toFixed(2)}–${latency.max.toFixed(2)})`,
+          formatRatio(pairedRatio(p99s(cell.samples), p99s(bare.samples))),
+          variant === 'm2m-guard' ? '' : formatRatio(pairedRatio(rps(ours.samples), rps(cell.samples))),
+          String(failures),
+        ]
+      })
+      const head = [
+        'variant',
+        'req/s (min–max)',
+        'req/s ÷ bare',
+        'p99 ms (min–max)',
+        'p99 ÷ bare',
+        'ours ÷',
+        'non-2xx',
+      ]
+      out.push(
+        `### ${framework}, ${workload === 'reused-token' ? 'one reused token' : '10,000 distinct tokens cycled'}`,
+      )
+      out.push('', table(head, rows), '')
+    }
+  }
+  return out.join('\n')
+}
+
+function memorySection(memory: MemoryResult): string {
+  const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MB`
+  return [
+    '## Memory',
+    '',
+    `- Bytes per cached token: **${formatNumber(memory.bytesPerToken)}** (heap growth after GC over ${formatNumber(memory.tokens)} distinct ${memory.alg} tokens of ${memory.tokenLength} characters, cache sized to hold them all; includes the token string).`,
+    `- The same ${formatNumber(memory.tokens)} tokens through the default cache (${formatNumber(memory.defaultCacheSize)} entries): heap grew ${mb(memory.defaultCacheBytes)}.`,
+    `- Heap after GC during ${formatNumber(memory.loadRequests)} requests of churn (16 in flight, ${formatNumber(memory.churnTokens)} distinct tokens cycled through the default cache): ${memory.heapSamples.map(mb).join(', ')}.`,
+    '',
+  ].join('\n')
+}
+
+function eventLoopSection(results: EventLoopResult[]): string {
+  const rows = results.flatMap((result) =>
+    (
+      [
+        ['idle driver', result.idle],
+        ['bare signature check per request', result.signatureOnly],
+        ['m2m-guard, new token per request, 1 in flight', result.oursSequential],
+        ['m2m-guard, new token per request, 16 in flight', result.oursInFlight16],
+      ] as const
+    ).map(([name, delay]) => [
+      result.alg,
+      name,
+      delay.p99.toFixed(3),
+      delay.max.toFixed(3),
+      delay.mean.toFixed(3),
+      formatNumber(delay.requests),
+      result.signatureMs.toFixed(3),
+    ]),
+  )
+  return [
+    '## Event loop',
+    '',
+    'monitorEventLoopDelay (1 ms resolution) while a driver starts one request per macrotask, each with a token the verifier has not seen.',
+    '',
+    table(['alg', 'driver', 'p99 delay ms', 'max ms', 'mean ms', 'requests', 'one signature check ms'], rows),
+    '',
+  ].join('\n')
+}
+
+export function renderReport(info: RunInfo, measurements: Measurements, verdicts: Verdict[]): string {
+  const mark = (met: boolean | undefined) =>
+    met === undefined ? 'not measured' : met ? '**met**' : '**not met**'
+  return [
+    '# m2m-guard benchmarks',
+    '',
+    `Produced by \`${info.command}\` on ${info.date} (${info.mode} run, ${Math.round(info.durationSeconds)} s). ` +
+      'Numbers are only comparable within one run: re-run `pnpm bench` on your machine rather than compare with another.',
+    '',
+    '## Goals (issue 6)',
+    '',
+    table(
+      ['goal', 'verdict', 'measured'],
+      verdicts.map((v) => [v.goal, mark(v.met), v.detail]),
+    ),
+    '',
+    '## Machine and versions',
+    '',
+    ...info.machine.map((line) => `- ${line}`),
+    '',
+    table(['package', 'version'], info.versions),
+    '',
+    '## Settings',
+    '',
+    ...info.settings.map((line) => `- ${line}`),
+    '',
+    measurements.inProcess ? inProcessSection(measurements.inProcess) : '',
+    measurements.http ? httpSection(measurements.http) : '',
+    measurements.memory ? memorySection(measurements.memory) : '',
+    measurements.eventLoop ? eventLoopSection(measurements.eventLoop) : '',
+  ].join('\n')
+}
