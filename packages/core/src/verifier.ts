@@ -54,11 +54,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const emit = safeEmitter(config.onEvent)
   const keys = createKeySource(config, emit)
   const cache = config.tokenCacheSize > 0 ? new TokenCache(config.tokenCacheSize) : undefined
-  const verifyNew = newTokenVerifier(config, keys)
+  const newTokens = newTokenVerifier(config, keys)
   // New tokens being verified: requests that carry one together share one verification.
   // Keyed like the cache (see token-cache.ts), so a miss does not hash the whole token.
   const pending = new Map<string, { token: string; verification: Promise<AuthResult> }>()
-  const issued = new WeakSet<AuthResult>()
   const validated = new WeakSet<Requirement>()
   const { realm } = config
 
@@ -98,8 +97,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   async function remember(token: string, now: number, pendingKey?: string): Promise<AuthResult> {
     try {
-      const { auth, key, validUntil } = await verifyNew(token, now)
-      issued.add(auth)
+      const { auth, key, validUntil } = await newTokens.verify(token, now)
       cache?.set(token, auth, key, validUntil)
       emit?.({ type: 'token_verified', clientId: auth.clientId, kid: auth.header.kid, alg: auth.header.alg })
       return auth
@@ -156,9 +154,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return auth
   }
 
-  function owns(auth: unknown): auth is AuthResult {
-    return typeof auth === 'object' && auth !== null && issued.has(auth as AuthResult)
-  }
+  const { owns } = newTokens
 
   function authenticate(authorization: string | undefined, requirement?: Requirement): Promise<AuthResult> {
     // A reused token, the common case, skips the header's validation and the
