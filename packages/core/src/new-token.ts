@@ -4,7 +4,7 @@
  * result the cache will hand out. jose's rules are kept in jws.ts and
  * jwt-claims.ts; m2m-guard's own follow (claims.ts, scopes.ts, clients.ts).
  */
-import { errors, type JWTPayload } from 'jose'
+import { errors, type JWTHeaderParameters, type JWTPayload } from 'jose'
 import { checkClaimTypes, validUntil } from './claims.js'
 import { readClientId } from './clients.js'
 import { InvalidTokenError } from './errors.js'
@@ -54,15 +54,43 @@ export interface Verified {
   validUntil: number
 }
 
-/**
- * Returns the function that verifies new tokens for one verifier. Any error
- * it throws is an AuthError or a jose error that `fromJoseError` maps.
- */
-export function newTokenVerifier(
-  config: ResolvedOptions,
-  keys: KeySource,
-): (token: string, now: number) => Promise<Verified> {
+/** What {@link newTokenVerifier} gives a verifier. */
+export interface NewTokenVerifier {
+  /** Verifies a token not seen before. Throws AuthErrors (jose's errors already mapped). */
+  verify(token: string, now: number): Promise<Verified>
+  /** True if `value` is a result this verifier produced (not a copy, not another verifier's). */
+  owns(value: unknown): value is AuthResult
+}
+
+/** Returns what verifies new tokens for one verifier. */
+export function newTokenVerifier(config: ResolvedOptions, keys: KeySource): NewTokenVerifier {
   const { realm } = config
+
+  // Results are instances of a class made for this verifier: its private field
+  // marks what this verifier issued, a brand that no copy or spread carries,
+  // and costs nothing to set (adding each result to a WeakSet cost about 1 µs).
+  class VerifiedToken implements AuthResult {
+    readonly #issuedHere = true
+    readonly clientId: string | undefined
+    readonly scopes: readonly string[]
+    readonly payload: Readonly<JWTPayload>
+    readonly header: Readonly<JWTHeaderParameters>
+    readonly token: string
+
+    constructor(fields: AuthResult) {
+      this.clientId = fields.clientId
+      this.scopes = fields.scopes
+      this.payload = fields.payload
+      this.header = fields.header
+      this.token = fields.token
+      // Frozen, because the cache hands the same object to every request carrying this token.
+      Object.freeze(this)
+    }
+
+    static owns(value: unknown): value is AuthResult {
+      return typeof value === 'object' && value !== null && #issuedHere in value
+    }
+  }
   const allowedAlgorithms = new Set<string>(config.algorithms)
   // Verifications under way. Alone, a signature is checked at once on this
   // thread (a thread-pool round trip costs more than a fast check); when others
@@ -111,8 +139,7 @@ export function newTokenVerifier(
     if (scopes === undefined) throw invalidClaim("'scope'/'scp' claim has an invalid type")
     const client = readClientId(payload, config.clientIdClaims)
     if (!client.ok) throw invalidClaim(`'${client.claim}' claim must be a non-empty string`)
-    // Frozen, because the cache hands the same object to every request carrying this token.
-    const auth: AuthResult = Object.freeze({
+    const auth = new VerifiedToken({
       clientId: client.clientId,
       scopes: Object.freeze(scopes),
       payload: deepFreeze(payload),
@@ -145,7 +172,7 @@ export function newTokenVerifier(
     }
   }
 
-  return verifyNew
+  return { verify: verifyNew, owns: VerifiedToken.owns }
 }
 
 // Iterative: a verified token may nest its JSON thousands deep, and recursion would then
