@@ -849,6 +849,23 @@ describe('signature encodings (hand-made, Wycheproof-style)', () => {
     return outcome.error.reason
   }
 
+  it('a validly signed token whose header or claims are not UTF-8 is refused (RFC 8725 §3.7)', async () => {
+    const signer = es256
+    const invalidUtf8 = Buffer.from([0x22, 0xc3, 0x28, 0x22]) // a string holding a broken two-byte sequence
+    const header = Buffer.from(JSON.stringify({ alg: signer.alg, kid: signer.kid }))
+    const payload = Buffer.from(JSON.stringify(validPayload()))
+    const withSub = (json: Buffer) =>
+      Buffer.concat([json.subarray(0, -1), Buffer.from(',"sub":'), invalidUtf8, Buffer.from('}')])
+    for (const [h, p] of [
+      [withSub(header), payload],
+      [header, withSub(payload)],
+    ] as const) {
+      const input = `${h.toString('base64url')}.${p.toString('base64url')}`
+      const token = `${input}.${signatureOf(signer, input).toString('base64url')}`
+      expect(await refusedReason(token)).toBe('token_malformed')
+    }
+  })
+
   it('a segment spelled non-canonically (same bytes, other last character) is refused', async () => {
     for (const signer of SIGNERS) {
       const token = validToken(signer)
