@@ -47,6 +47,9 @@ function isCompactJws(token: string): boolean {
   )
 }
 
+// Headers differ by key (kid, alg) and issuer habits, not by token: a few dozen is plenty.
+const MAX_KNOWN_HEADERS = 32
+
 /** A verified token, the key that verified it, and until when (ms) it stays valid. */
 export interface Verified {
   auth: AuthResult
@@ -92,6 +95,10 @@ export function newTokenVerifier(config: ResolvedOptions, keys: KeySource): NewT
     }
   }
   const allowedAlgorithms = new Set<string>(config.algorithms)
+  // Protected headers of tokens that verified, by their encoded form: a client's
+  // tokens share one header (alg, kid, typ), so its next token skips decoding
+  // it. Only verified tokens' headers enter, so forged ones cannot fill it.
+  const knownHeaders = new Map<string, JWTHeaderParameters>()
   // Verifications under way. Alone, a signature is checked at once on this
   // thread (a thread-pool round trip costs more than a fast check); when others
   // wait, on libuv's pool, where checks run in parallel and leave the loop free.
@@ -107,7 +114,7 @@ export function newTokenVerifier(config: ResolvedOptions, keys: KeySource): NewT
     if (!isCompactJws(token)) throw malformed('token is not a signed JWT')
     let jws: CompactJws
     try {
-      jws = parseCompactJws(token)
+      jws = parseCompactJws(token, knownHeaders)
     } catch (error) {
       throw fromJoseError(error, config)
     }
@@ -143,10 +150,19 @@ export function newTokenVerifier(config: ResolvedOptions, keys: KeySource): NewT
       clientId: client.clientId,
       scopes: Object.freeze(scopes),
       payload: deepFreeze(payload),
-      header: deepFreeze(jws.header),
+      header: rememberHeader(jws),
       token: jws.token,
     })
     return { auth, key, validUntil: validUntil(payload, config.clockTolerance, config.maxTokenAge) }
+  }
+
+  /** The verified token's header, frozen, kept for the next token that carries the same one. */
+  function rememberHeader(jws: CompactJws): Readonly<JWTHeaderParameters> {
+    const segment = jws.token.slice(0, jws.headerEnd)
+    if (knownHeaders.get(segment) === jws.header) return jws.header
+    if (knownHeaders.size >= MAX_KNOWN_HEADERS) knownHeaders.clear()
+    knownHeaders.set(segment, deepFreeze(jws.header))
+    return jws.header
   }
 
   async function verifyNew(token: string, now: number): Promise<Verified> {
