@@ -22,6 +22,9 @@ export interface ClaimsPolicy {
 }
 
 const EXPECTED_TYP = 'application/at+jwt'
+// In the order jose checks presence: iss, aud (both configured), iat (with maxTokenAge), exp (RFC 9068).
+const REQUIRED = ['iss', 'aud', 'exp'] as const
+const REQUIRED_WITH_IAT = ['iss', 'aud', 'iat', 'exp'] as const
 const normalizeTyp = (typ: string) =>
   typ.includes('/') ? typ.toLowerCase() : `application/${typ.toLowerCase()}`
 
@@ -64,7 +67,7 @@ export function validateClaimsSet(
     throw failed(payload, 'typ', 'unexpected "typ" JWT header value')
   }
   const { maxTokenAge } = policy
-  for (const claim of maxTokenAge === undefined ? ['iss', 'aud', 'exp'] : ['iss', 'aud', 'iat', 'exp']) {
+  for (const claim of maxTokenAge === undefined ? REQUIRED : REQUIRED_WITH_IAT) {
     if (!Object.hasOwn(payload, claim)) {
       throw new errors.JWTClaimValidationFailed(
         `missing required "${claim}" claim`,

@@ -8,66 +8,64 @@ import { errors, type JWTHeaderParameters, type JWTPayload } from 'jose'
 import { checkClaimTypes, validUntil } from './claims.js'
 import { readClientId } from './clients.js'
 import { InvalidTokenError } from './errors.js'
+import type { EventHandler } from './events.js'
 import { fromJoseError } from './jose-errors.js'
-import { type CompactJws, parseCompactJws, verifySignature } from './jws.js'
+import { type CompactJws, isCompactJws, parseCompactJws, verifySignature } from './jws.js'
 import { decodeClaimsSet, validateClaimsSet } from './jwt-claims.js'
 import type { KeySource } from './keys/key-source.js'
 import type { VerificationKey } from './keys/verification-key.js'
 import type { ResolvedOptions } from './options.js'
 import { readScopes } from './scopes.js'
+import type { TokenCache } from './token-cache.js'
 import type { AuthResult } from './types.js'
 
-// Three non-empty base64url segments: a JWS in compact serialization (a JWE has five).
-// Each segment must be canonical (RFC 4648 §3.5): the unused low bits of its last
-// character are zero and no length is 1 mod 4. Decoders ignore those bits, so without
-// this check one signed token has up to 16 spellings per segment that all verify.
-// One linear regex for the alphabet, then a look at each segment's end: a single
-// regex with the canonical rule built in takes over twice as long on a token.
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
-// Last characters whose unused bits are zero: 4 unused bits (length 2 mod 4), 2 (length 3 mod 4).
-const LAST_OF_2 = /[AQgw]/
-const LAST_OF_3 = /[AEIMQUYcgkosw048]/
-
-function canonicalSegment(token: string, start: number, end: number): boolean {
-  const rest = (end - start) % 4
-  if (rest === 0) return true
-  if (rest === 1) return false
-  return (rest === 2 ? LAST_OF_2 : LAST_OF_3).test(token.charAt(end - 1))
+interface PendingVerification {
+  token: string
+  verification?: Promise<AuthResult>
 }
 
-/** True for three canonical base64url segments. */
-function isCompactJws(token: string): boolean {
-  if (!COMPACT_JWS.test(token)) return false
-  const first = token.indexOf('.')
-  const second = token.indexOf('.', first + 1)
+// Slots for verifications under way: more than the requests a server has in flight at once.
+const PENDING_SLOTS = 64
+// A slot from four characters before the last (which, in a canonical segment, has only 4 possible values).
+const slotOf = (token: string) => {
+  const end = token.length
   return (
-    canonicalSegment(token, 0, first) &&
-    canonicalSegment(token, first + 1, second) &&
-    canonicalSegment(token, second + 1, token.length)
+    (token.charCodeAt(end - 2) * 31 * 31 * 31 +
+      token.charCodeAt(end - 3) * 31 * 31 +
+      token.charCodeAt(end - 4) * 31 +
+      token.charCodeAt(end - 5)) &
+    (PENDING_SLOTS - 1)
   )
 }
 
 // Headers differ by key (kid, alg) and issuer habits, not by token: a few dozen is plenty.
 const MAX_KNOWN_HEADERS = 32
 
-/** A verified token, the key that verified it, and until when (ms) it stays valid. */
-export interface Verified {
-  auth: AuthResult
-  key: VerificationKey
-  validUntil: number
-}
-
 /** What {@link newTokenVerifier} gives a verifier. */
 export interface NewTokenVerifier {
-  /** Verifies a token not seen before. Throws AuthErrors (jose's errors already mapped). */
-  verify(token: string, now: number): Promise<Verified>
+  /**
+   * Verifies a token not found in the cache, and caches it. Rejects with
+   * AuthErrors (jose's errors already mapped). `shapeChecked`: the caller has
+   * seen `isCompactJws(token)`.
+   */
+  verify(token: string, now: number, shapeChecked: boolean): Promise<AuthResult>
   /** True if `value` is a result this verifier produced (not a copy, not another verifier's). */
   owns(value: unknown): value is AuthResult
 }
 
-/** Returns what verifies new tokens for one verifier. */
-export function newTokenVerifier(config: ResolvedOptions, keys: KeySource): NewTokenVerifier {
+/** Returns what verifies new tokens for one verifier, and fills its cache. */
+export function newTokenVerifier(
+  config: ResolvedOptions,
+  keys: KeySource,
+  cache: TokenCache | undefined,
+  emit: EventHandler | undefined,
+): NewTokenVerifier {
   const { realm } = config
+  // New tokens being verified, so that requests bringing one together share one
+  // verification: a small table indexed by the token's last characters (signature
+  // bytes), not a Map (hashing, adding and deleting a key per new token cost
+  // ~0.4 µs). A slot held by another token means no sharing, never a wrong answer.
+  const pending: (PendingVerification | undefined)[] = new Array(PENDING_SLOTS)
 
   // Results are instances of a class made for this verifier: its private field
   // marks what this verifier issued, a brand that no copy or spread carries,
@@ -110,8 +108,8 @@ export function newTokenVerifier(config: ResolvedOptions, keys: KeySource): NewT
     new InvalidTokenError({ reason: 'invalid_claim', description, realm })
 
   /** The token's parts, once its shape and header pass; before any key lookup. */
-  function parse(token: string): CompactJws {
-    if (!isCompactJws(token)) throw malformed('token is not a signed JWT')
+  function parse(token: string, shapeChecked: boolean): CompactJws {
+    if (!shapeChecked && !isCompactJws(token)) throw malformed('token is not a signed JWT')
     let jws: CompactJws
     try {
       jws = parseCompactJws(token, knownHeaders)
@@ -132,8 +130,8 @@ export function newTokenVerifier(config: ResolvedOptions, keys: KeySource): NewT
     return jws
   }
 
-  /** The result, once the signature is known good: jose's claim checks, then m2m-guard's. */
-  function result(jws: CompactJws, key: VerificationKey, now: number): Verified {
+  /** The result, once the signature is known good: jose's claim checks, then m2m-guard's; cached. */
+  function result(jws: CompactJws, key: VerificationKey, now: number): AuthResult {
     let payload: JWTPayload
     try {
       payload = decodeClaimsSet(jws.token.slice(jws.headerEnd + 1, jws.payloadEnd))
@@ -153,7 +151,9 @@ export function newTokenVerifier(config: ResolvedOptions, keys: KeySource): NewT
       header: rememberHeader(jws),
       token: jws.token,
     })
-    return { auth, key, validUntil: validUntil(payload, config.clockTolerance, config.maxTokenAge) }
+    cache?.set(jws.token, auth, key, validUntil(payload, config.clockTolerance, config.maxTokenAge))
+    emit?.({ type: 'token_verified', clientId: auth.clientId, kid: auth.header.kid, alg: auth.header.alg })
+    return auth
   }
 
   /** The verified token's header, frozen, kept for the next token that carries the same one. */
@@ -165,10 +165,22 @@ export function newTokenVerifier(config: ResolvedOptions, keys: KeySource): NewT
     return jws.header
   }
 
-  async function verifyNew(token: string, now: number): Promise<Verified> {
+  function verify(token: string, now: number, shapeChecked: boolean): Promise<AuthResult> {
+    if (cache === undefined) return verifyNew(token, now, shapeChecked)
+    const slot = slotOf(token)
+    const joined = pending[slot]
+    if (joined?.token === token) return joined.verification as Promise<AuthResult>
+    // Listed before it starts: a token refused at once leaves (in verifyNew's finally) before this returns.
+    const entry: PendingVerification = { token }
+    pending[slot] = entry
+    entry.verification = verifyNew(token, now, shapeChecked, entry)
+    return entry.verification
+  }
+
+  async function verifyNew(token: string, now: number, shapeChecked: boolean, entry?: PendingVerification) {
     underWay++
     try {
-      const jws = parse(token)
+      const jws = parse(token, shapeChecked)
       const candidates = await keys.candidates(jws.header.kid, jws.header.alg)
       if (candidates.length === 0) {
         throw new InvalidTokenError({
@@ -185,10 +197,11 @@ export function newTokenVerifier(config: ResolvedOptions, keys: KeySource): NewT
       throw fromJoseError(new errors.JWSSignatureVerificationFailed(), config)
     } finally {
       underWay--
+      if (entry !== undefined && pending[slotOf(token)] === entry) pending[slotOf(token)] = undefined
     }
   }
 
-  return { verify: verifyNew, owns: VerifiedToken.owns }
+  return { verify, owns: VerifiedToken.owns }
 }
 
 // Iterative: a verified token may nest its JSON thousands deep, and recursion would then
@@ -199,7 +212,9 @@ function deepFreeze<T>(value: T): Readonly<T> {
     const next = pending.pop()
     if (typeof next === 'object' && next !== null && !Object.isFrozen(next)) {
       Object.freeze(next)
-      for (const member of Object.values(next)) pending.push(member)
+      for (const member of Object.values(next)) {
+        if (typeof member === 'object' && member !== null) pending.push(member)
+      }
     }
   }
   return value

@@ -17,8 +17,7 @@ import type { AuthResult } from './types.js'
 // one can choose, so forged tokens cannot evict a genuine one.
 const KEY_LENGTH = 32
 
-/** The key a token is stored under: its last characters. A shared key is not a match; compare the tokens. */
-export const keyOf = (token: string): string => (token.length > KEY_LENGTH ? token.slice(-KEY_LENGTH) : token)
+const keyOf = (token: string) => (token.length > KEY_LENGTH ? token.slice(-KEY_LENGTH) : token)
 
 interface Entry {
   auth: AuthResult

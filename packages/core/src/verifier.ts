@@ -5,13 +5,14 @@
 import { AuthError, InvalidTokenError } from './errors.js'
 import { safeEmitter } from './events.js'
 import { extractBearerToken } from './extract-token.js'
+import { isCompactJws } from './jws.js'
 import { type KeySetStatus, type KeySource, LocalKeySet } from './keys/key-source.js'
 import { parseJwks } from './keys/parse-jwks.js'
 import { RemoteKeySet } from './keys/remote-key-set.js'
 import { newTokenVerifier } from './new-token.js'
 import type { ResolvedOptions, VerifierOptions } from './options.js'
 import { checkRequirement, type Requirement, validateRequirement } from './requirement.js'
-import { keyOf, TokenCache } from './token-cache.js'
+import { TokenCache } from './token-cache.js'
 import type { AuthResult } from './types.js'
 import { resolveOptions } from './validate-options.js'
 
@@ -54,10 +55,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const emit = safeEmitter(config.onEvent)
   const keys = createKeySource(config, emit)
   const cache = config.tokenCacheSize > 0 ? new TokenCache(config.tokenCacheSize) : undefined
-  const newTokens = newTokenVerifier(config, keys)
-  // New tokens being verified: requests that carry one together share one verification.
-  // Keyed like the cache (see token-cache.ts), so a miss does not hash the whole token.
-  const pending = new Map<string, { token: string; verification: Promise<AuthResult> }>()
+  const newTokens = newTokenVerifier(config, keys, cache, emit)
   const validated = new WeakSet<Requirement>()
   const { realm } = config
 
@@ -73,7 +71,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   /** The verified result for `token`; throws (synchronously too) what `guarded` reports. */
-  function verifyToken(token: string): AuthResult | Promise<AuthResult> {
+  function verifyToken(token: string, shapeChecked: boolean): AuthResult | Promise<AuthResult> {
     if (typeof token !== 'string' || token === '') throw malformed('token must be a non-empty string')
     if (token.length > config.maxTokenLength) {
       throw new InvalidTokenError({
@@ -83,27 +81,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
       })
     }
     const now = config.clock()
-    const hit = cached(token, now)
+    // authenticate() passes shapeChecked only after missing the cache a moment ago: no second lookup.
+    const hit = shapeChecked ? undefined : cached(token, now)
     if (hit !== undefined) return hit
-    if (cache === undefined) return remember(token, now)
-    emit?.({ type: 'token_cache_miss' })
-    const key = keyOf(token)
-    const underWay = pending.get(key)
-    if (underWay?.token === token) return underWay.verification
-    const verification = remember(token, now, key)
-    pending.set(key, { token, verification })
-    return verification
-  }
-
-  async function remember(token: string, now: number, pendingKey?: string): Promise<AuthResult> {
-    try {
-      const { auth, key, validUntil } = await newTokens.verify(token, now)
-      cache?.set(token, auth, key, validUntil)
-      emit?.({ type: 'token_verified', clientId: auth.clientId, kid: auth.header.kid, alg: auth.header.alg })
-      return auth
-    } finally {
-      if (pendingKey !== undefined && pending.get(pendingKey)?.token === token) pending.delete(pendingKey)
-    }
+    if (cache !== undefined) emit?.({ type: 'token_cache_miss' })
+    return newTokens.verify(token, now, shapeChecked)
   }
 
   function check(auth: AuthResult, requirement: Requirement): void {
@@ -143,10 +125,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
   }
 
-  async function guarded(token: string, requirement: Requirement | undefined): Promise<AuthResult> {
+  async function guarded(
+    token: string,
+    requirement: Requirement | undefined,
+    shapeChecked = false,
+  ): Promise<AuthResult> {
     let auth: AuthResult
     try {
-      auth = await verifyToken(token)
+      auth = await verifyToken(token, shapeChecked)
     } catch (error) {
       rejected(error)
     }
@@ -157,14 +143,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const { owns } = newTokens
 
   function authenticate(authorization: string | undefined, requirement?: Requirement): Promise<AuthResult> {
-    // A reused token, the common case, skips the header's validation and the
-    // async frames. Safe because the lookup key is exactly the token a full
-    // extraction would return: "Bearer" in any case and one space, then a
-    // cached token, which passed extraction and the compact-JWS check when it
-    // was verified, so it has no whitespace and only base64url characters.
-    if (cache !== undefined && typeof authorization === 'string' && isBearerSpace(authorization)) {
-      const hit = cached(authorization.slice(7), config.clock())
+    if (typeof authorization === 'string' && isBearerSpace(authorization)) {
+      // "Bearer" in any case, one space, then the token: extraction would return
+      // exactly the rest, provided it is a b64token without whitespace.
+      const token = authorization.slice(7)
+      // A reused token, the common case: a cached token passed extraction and the
+      // compact-JWS check when it was verified, so the lookup key is exactly what
+      // extraction would return. No header validation, no async frame.
+      const hit = cached(token, config.clock())
       if (hit !== undefined) return checked(hit, requirement)
+      // A compact JWS is such a b64token: skip extraction, and its second pass over the token.
+      if (token.length <= config.maxTokenLength && isCompactJws(token))
+        return guarded(token, requirement, true)
     }
     let token: string
     try {
@@ -185,7 +175,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   return {
-    verify: guarded,
+    verify: (token, requirement) => guarded(token, requirement),
     authenticate,
     check,
     authorize(authorization, requirement, current) {
