@@ -16,7 +16,7 @@ import type { KeySource } from './keys/key-source.js'
 import type { VerificationKey } from './keys/verification-key.js'
 import type { ResolvedOptions } from './options.js'
 import { readScopes } from './scopes.js'
-import type { TokenCache } from './token-cache.js'
+import { suffixSlot, type TokenCache } from './token-cache.js'
 import type { AuthResult } from './types.js'
 
 interface PendingVerification {
@@ -26,17 +26,6 @@ interface PendingVerification {
 
 // Slots for verifications under way: more than the requests a server has in flight at once.
 const PENDING_SLOTS = 64
-// A slot from four characters before the last (which, in a canonical segment, has only 4 possible values).
-const slotOf = (token: string) => {
-  const end = token.length
-  return (
-    (token.charCodeAt(end - 2) * 31 * 31 * 31 +
-      token.charCodeAt(end - 3) * 31 * 31 +
-      token.charCodeAt(end - 4) * 31 +
-      token.charCodeAt(end - 5)) &
-    (PENDING_SLOTS - 1)
-  )
-}
 
 // Headers differ by key (kid, alg) and issuer habits, not by token: a few dozen is plenty.
 const MAX_KNOWN_HEADERS = 32
@@ -97,10 +86,6 @@ export function newTokenVerifier(
   // tokens share one header (alg, kid, typ), so its next token skips decoding
   // it. Only verified tokens' headers enter, so forged ones cannot fill it.
   const knownHeaders = new Map<string, JWTHeaderParameters>()
-  // Verifications under way. Alone, a signature is checked at once on this
-  // thread (a thread-pool round trip costs more than a fast check); when others
-  // wait, on libuv's pool, where checks run in parallel and leave the loop free.
-  let underWay = 0
 
   const malformed = (description: string, cause?: unknown) =>
     new InvalidTokenError({ reason: 'token_malformed', description, realm, cause })
@@ -167,7 +152,7 @@ export function newTokenVerifier(
 
   function verify(token: string, now: number, shapeChecked: boolean): Promise<AuthResult> {
     if (cache === undefined) return verifyNew(token, now, shapeChecked)
-    const slot = slotOf(token)
+    const slot = suffixSlot(token, PENDING_SLOTS)
     const joined = pending[slot]
     if (joined?.token === token) return joined.verification as Promise<AuthResult>
     // Listed before it starts: a token refused at once leaves (in verifyNew's finally) before this returns.
@@ -178,7 +163,6 @@ export function newTokenVerifier(
   }
 
   async function verifyNew(token: string, now: number, shapeChecked: boolean, entry?: PendingVerification) {
-    underWay++
     try {
       const jws = parse(token, shapeChecked)
       const candidates = await keys.candidates(jws.header.kid, jws.header.alg)
@@ -190,14 +174,13 @@ export function newTokenVerifier(
         })
       }
       for (const key of candidates) {
-        const valid = verifySignature(jws, key.keyObject, jws.header.alg, underWay > 1)
-        // Awaited only when it went to the thread pool: an await costs a turn of the microtask queue.
-        if (valid === true || (valid !== false && (await valid))) return result(jws, key, now)
+        if (verifySignature(jws, key.keyObject, jws.header.alg)) return result(jws, key, now)
       }
       throw fromJoseError(new errors.JWSSignatureVerificationFailed(), config)
     } finally {
-      underWay--
-      if (entry !== undefined && pending[slotOf(token)] === entry) pending[slotOf(token)] = undefined
+      if (entry !== undefined && pending[suffixSlot(token, PENDING_SLOTS)] === entry) {
+        pending[suffixSlot(token, PENDING_SLOTS)] = undefined
+      }
     }
   }
 

@@ -12,7 +12,7 @@ import { RemoteKeySet } from './keys/remote-key-set.js'
 import { newTokenVerifier } from './new-token.js'
 import type { ResolvedOptions, VerifierOptions } from './options.js'
 import { checkRequirement, type Requirement, validateRequirement } from './requirement.js'
-import { TokenCache } from './token-cache.js'
+import { type CachedResult, TokenCache } from './token-cache.js'
 import type { AuthResult } from './types.js'
 import { resolveOptions } from './validate-options.js'
 
@@ -64,10 +64,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   /** The cached result for `token`, reported as a hit, or undefined. */
-  function cached(token: string, now: number): AuthResult | undefined {
-    const auth = cache?.get(token, now)
-    if (auth !== undefined) emit?.({ type: 'token_cache_hit', clientId: auth.clientId })
-    return auth
+  function cached(token: string, now: number): CachedResult | undefined {
+    const hit = cache?.get(token, now)
+    if (hit !== undefined) emit?.({ type: 'token_cache_hit', clientId: hit.auth.clientId })
+    return hit
   }
 
   /** The verified result for `token`; throws (synchronously too) what `guarded` reports. */
@@ -83,7 +83,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const now = config.clock()
     // authenticate() passes shapeChecked only after missing the cache a moment ago: no second lookup.
     const hit = shapeChecked ? undefined : cached(token, now)
-    if (hit !== undefined) return hit
+    if (hit !== undefined) return hit.auth
     if (cache !== undefined) emit?.({ type: 'token_cache_miss' })
     return newTokens.verify(token, now, shapeChecked)
   }
@@ -114,15 +114,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
     throw authError
   }
 
-  /** `auth` once it meets `requirement`, as a settled promise: no async frame on the cached path. */
-  function checked(auth: AuthResult, requirement: Requirement | undefined): Promise<AuthResult> {
-    if (requirement === undefined) return Promise.resolve(auth)
+  /** `auth` once it meets `requirement`, as a settled promise (the cached one, for a hit): no async frame. */
+  function checked(
+    auth: AuthResult,
+    requirement: Requirement | undefined,
+    hit?: CachedResult,
+  ): Promise<AuthResult> {
     try {
-      check(auth, requirement)
-      return Promise.resolve(auth)
+      if (requirement !== undefined) check(auth, requirement)
     } catch (error) {
       return Promise.reject(error)
     }
+    return hit?.settled ?? Promise.resolve(auth)
   }
 
   async function guarded(
@@ -146,12 +149,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (typeof authorization === 'string' && isBearerSpace(authorization)) {
       // "Bearer" in any case, one space, then the token: extraction would return
       // exactly the rest, provided it is a b64token without whitespace.
-      const token = authorization.slice(7)
       // A reused token, the common case: a cached token passed extraction and the
       // compact-JWS check when it was verified, so the lookup key is exactly what
       // extraction would return. No header validation, no async frame.
+      const token = authorization.slice(7)
       const hit = cached(token, config.clock())
-      if (hit !== undefined) return checked(hit, requirement)
+      if (hit !== undefined) return checked(hit.auth, requirement, hit)
       // A compact JWS is such a b64token: skip extraction, and its second pass over the token.
       if (token.length <= config.maxTokenLength && isCompactJws(token))
         return guarded(token, requirement, true)
