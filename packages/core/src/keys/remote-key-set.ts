@@ -50,7 +50,9 @@ export class RemoteKeySet implements KeySource {
   }
 
   async candidates(kid: string | undefined, alg: string): Promise<VerificationKey[]> {
-    await this.#ensureUsable()
+    // Fresh keys, the common case, need no wait: #ensureUsable would return at once,
+    // and awaiting it costs two turns of the microtask queue on every new token.
+    if (this.#options.clock() >= this.#freshUntil) await this.#ensureUsable()
     const found = matchingKeys(this.#keys, kid, alg)
     if (found.length > 0 || kid === undefined || this.#keys.some((key) => key.kid === kid)) return found
     // A kid we have never seen: perhaps the issuer rotated. Ask again, but at
