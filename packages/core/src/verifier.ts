@@ -66,7 +66,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
   /** The cached result for `token`, reported as a hit, or undefined. */
   function cached(token: string, now: number): CachedResult | undefined {
     const hit = cache?.get(token, now)
-    if (hit !== undefined) emit?.({ type: 'token_cache_hit', clientId: hit.auth.clientId })
+    if (hit === undefined) return undefined
+    keys.revalidate(now)
+    emit?.({ type: 'token_cache_hit', clientId: hit.auth.clientId })
     return hit
   }
 

@@ -300,6 +300,31 @@ describe('rotation', () => {
     expect(log.of('token_verified')).toHaveLength(0)
   })
 
+  it('reused tokens alone keep the key set fresh: a key removed at the issuer stops passing', async () => {
+    const server = await start([rsa, ec])
+    const verifier = verifierFor(server, { jwksCache: { maxAge: 60_000 } })
+    const reused = await sign(server, { exp: Math.floor(clock() / 1000) + 3600 }, rsa)
+    await verifier.verify(reused)
+    server.removeKey(rsa.kid)
+    clock.advance(60_000)
+    // Only the cached token arrives: its hit, past the set's max-age, starts the refresh.
+    await verifier.verify(reused)
+    await vi.waitFor(() => expect(log.of('keys_fetched')).toHaveLength(2))
+    expect(log.of('keys_fetched')[1]).toMatchObject({ trigger: 'expired', keyCount: 1 })
+    expect((await rejection(verifier.verify(reused))).reason).toBe('unknown_key')
+    expect(server.count('/jwks')).toBe(2)
+  })
+
+  it('cache hits within the max-age fetch nothing', async () => {
+    const server = await start([ec])
+    const verifier = verifierFor(server, { jwksCache: { maxAge: 60_000 } })
+    const reused = await sign(server, {}, ec)
+    for (let request = 0; request < 50; request++) await verifier.verify(reused)
+    clock.advance(59_000)
+    await verifier.verify(reused)
+    expect(server.count('/jwks')).toBe(1)
+  })
+
   it('a token from a new key arriving just as the set expires waits for the refresh it triggers', async () => {
     const server = await start([ec])
     const verifier = verifierFor(server, { jwksCache: { maxAge: 60_000 } })

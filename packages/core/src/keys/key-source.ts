@@ -33,6 +33,12 @@ export interface KeySource {
   candidates(kid: string | undefined, alg: string): Promise<VerificationKey[]>
   /** Fetches keys now (remote sets); rejects if they cannot be had. */
   warmUp(): Promise<void>
+  /**
+   * Called on every verified-token cache hit: if the keys are past their
+   * freshness, starts the background refresh a new token would have started.
+   * Never waits, never throws.
+   */
+  revalidate(now: number): void
   status(): KeySetStatus
 }
 
@@ -49,6 +55,8 @@ export class LocalKeySet implements KeySource {
   }
 
   async warmUp(): Promise<void> {}
+
+  revalidate(): void {}
 
   status(): KeySetStatus {
     return {

@@ -68,6 +68,13 @@ export class RemoteKeySet implements KeySource {
     await this.#refreshOrUnavailable('warm_up')
   }
 
+  revalidate(now: number): void {
+    // Without this, a service that only sees reused tokens would never refetch,
+    // and a key the issuer removed would keep vouching for cached tokens until
+    // their exp. Failures are reported by the fetch's own events.
+    if (now >= this.#freshUntil) this.#ensureUsable().catch(() => {})
+  }
+
   status(): KeySetStatus {
     const now = this.#options.clock()
     const known = this.#fetchedAt > Number.NEGATIVE_INFINITY
