@@ -57,6 +57,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const cache = config.tokenCacheSize > 0 ? new TokenCache(config.tokenCacheSize) : undefined
   const newTokens = newTokenVerifier(config, keys, cache, emit)
   const validated = new WeakSet<Requirement>()
+  let lastValidated: Requirement | undefined
   const { realm } = config
 
   function malformed(description: string, cause?: unknown): InvalidTokenError {
@@ -92,10 +93,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   function check(auth: AuthResult, requirement: Requirement): void {
     try {
-      if (!validated.has(requirement)) {
+      // A route passes the same requirement object on every request: remember the last one checked.
+      if (requirement !== lastValidated && !validated.has(requirement)) {
         validateRequirement(requirement)
         validated.add(requirement)
       }
+      lastValidated = requirement
       checkRequirement(auth, requirement, realm)
     } catch (error) {
       if (error instanceof TypeError) throw error // a programming error in the requirement, not a client error
