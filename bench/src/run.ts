@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   if (suites.includes('in-process')) {
     const options = quick
       ? { durationMs: 5, calibrationMs: 2, repeats: 1, poolSize: 16 }
-      : { durationMs: 250, calibrationMs: 20, repeats: 5, poolSize: 2000 }
+      : { durationMs: 200, calibrationMs: 20, repeats: 5, poolSize: 2000 }
     settings.push(
       `In process: ${options.repeats} interleaved repeats of ${options.durationMs} ms per contender, ${options.poolSize} distinct tokens per algorithm, 1 and 16 in flight.`,
     )
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   if (suites.includes('http')) {
     const options = quick
       ? { durationSeconds: 0, warmUpSeconds: 0, amount: 32, repeats: 1, distinctTokens: 32 }
-      : { durationSeconds: 3, warmUpSeconds: 1, amount: undefined, repeats: 3, distinctTokens: 10_000 }
+      : { durationSeconds: 2.5, warmUpSeconds: 1, amount: undefined, repeats: 4, distinctTokens: 10_000 }
     settings.push(
       quick
         ? `HTTP: RS256, autocannon with 16 connections, ${options.amount} requests per server and workload.`
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
   if (suites.includes('memory')) {
     const request: MemoryRequest = quick
       ? { tokens: 200, loadMs: 200, samples: 2, churnTokens: 64 }
-      : { tokens: 100_000, loadMs: 90_000, samples: 10, churnTokens: 20_000 }
+      : { tokens: 100_000, loadMs: 60_000, samples: 10, churnTokens: 20_000 }
     settings.push(
       `Memory: ${request.tokens} tokens cached; churn load for ${request.loadMs / 1000} s, ${request.samples} heap samples.`,
     )
