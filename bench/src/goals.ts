@@ -44,10 +44,10 @@ function reusedInProcess(cells: Cell[]): Verdict[] {
     },
     {
       goal: 'Reused token, in process: within 5× of a bare Map lookup plus claim checks',
-      met: vsFloor.length > 0 && worstFloor <= 5,
+      met: vsTokenFloor.length > 0 && worstTokenFloor <= 5,
       detail:
-        `times slower than the Map floor given the same Authorization header: ${list(vsFloor)} (worst ${formatRatio(worstFloor)}); ` +
-        `than a Map floor handed the token string itself, hash already cached: worst ${formatRatio(worstTokenFloor)}`,
+        `time per hit relative to a Map lookup handed the token string itself (its hash already cached, the strictest floor): ${list(vsTokenFloor)} (worst ${formatRatio(worstTokenFloor)}); ` +
+        `relative to a Map floor given the same Authorization header, which must hash the whole token: worst ${formatRatio(worstFloor)} (m2m-guard's cache keys on the token's last characters)`,
     },
   ]
 }
@@ -142,15 +142,15 @@ function eventLoopGoal(results: EventLoopResult[]): Verdict {
   const parts = results.map((result) => {
     const ours = Math.max(result.oursSequential.blockP99, result.oursInFlight16.blockP99)
     const bare = result.signatureOnly.blockP99
-    if (ours > 2 * bare) met = false
+    if (ours > 1.2 * bare) met = false
     return `${result.alg}: ${us(ours)} held at p99 per request vs ${us(bare)} for a bare signature check (${formatRatio(ours / bare)})`
   })
   return {
     goal: 'Event loop not blocked longer than one signature check by verification work',
     met: results.length > 0 && met,
     detail:
-      `${parts.join('; ')}. Each new token is one signature check on this thread plus its parsing and claim checks; ` +
-      'met when that stays under two bare checks at p99 (no key import, no second signature, no long loop per request)',
+      `${parts.join('; ')}. Each new token is one signature check on this thread plus its parsing, claim checks and caching, ` +
+      'so it holds the loop a little longer than the bare check; met when within 1.2× of it (room for noise, not for a second check)',
   }
 }
 

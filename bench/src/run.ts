@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   if (suites.includes('http')) {
     const options = quick
       ? { durationSeconds: 0, warmUpSeconds: 0, amount: 32, repeats: 1, distinctTokens: 32 }
-      : { durationSeconds: 2.5, warmUpSeconds: 1, amount: undefined, repeats: 4, distinctTokens: 10_000 }
+      : { durationSeconds: 2.5, warmUpSeconds: 3, amount: undefined, repeats: 4, distinctTokens: 10_000 }
     settings.push(
       quick
         ? `HTTP: RS256, autocannon with 16 connections, ${options.amount} requests per server and workload.`
