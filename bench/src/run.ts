@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   if (suites.includes('in-process')) {
     const options = quick
       ? { durationMs: 5, calibrationMs: 2, repeats: 1, poolSize: 16 }
-      : { durationMs: 200, calibrationMs: 20, repeats: 5, poolSize: 2000 }
+      : { durationMs: 100, calibrationMs: 10, repeats: 10, poolSize: 2000 }
     settings.push(
       `In process: ${options.repeats} interleaved repeats of ${options.durationMs} ms per contender, ${options.poolSize} distinct tokens per algorithm, 1 and 16 in flight.`,
     )
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   if (suites.includes('http')) {
     const options = quick
       ? { durationSeconds: 0, warmUpSeconds: 0, amount: 32, repeats: 1, distinctTokens: 32 }
-      : { durationSeconds: 2.5, warmUpSeconds: 3, amount: undefined, repeats: 4, distinctTokens: 10_000 }
+      : { durationSeconds: 1.5, warmUpSeconds: 3, amount: undefined, repeats: 6, distinctTokens: 10_000 }
     settings.push(
       quick
         ? `HTTP: RS256, autocannon with 16 connections, ${options.amount} requests per server and workload.`
