@@ -9,7 +9,7 @@ import { VARIANTS } from './http-server.js'
 import type { Cell } from './in-process.js'
 import { formatNumber, formatRatio } from './measure.js'
 import type { MemoryResult } from './memory-child.js'
-import { cellRatio, fastestPeer, findCell, findHttp, p99s, pairedRatio, rps } from './ratios.js'
+import { cellRatio, cpus, fastestPeer, findCell, findHttp, p99s, pairedRatio, rps } from './ratios.js'
 
 export interface Verdict {
   goal: string
@@ -91,8 +91,11 @@ function httpGoals(cells: HttpCell[]): Verdict[] {
     if (bare === undefined || ours === undefined) continue
     const throughput = pairedRatio(rps(ours.samples), rps(bare.samples))
     const latency = pairedRatio(p99s(ours.samples), p99s(bare.samples))
+    const cpu = pairedRatio(cpus(ours.samples), cpus(bare.samples))
     if (!(throughput >= 0.9 && latency <= 1.2)) reusedMet = false
-    reused.push(`${framework}: ${formatRatio(throughput)} bare req/s, p99 ${formatRatio(latency)} bare`)
+    reused.push(
+      `${framework}: ${formatRatio(throughput)} bare req/s, p99 ${formatRatio(latency)} bare (server CPU per request ${formatRatio(cpu)} bare)`,
+    )
     const oursDistinct = findHttp(cells, framework, 'm2m-guard', 'distinct-tokens')
     for (const variant of VARIANTS[framework].filter((name) => name !== 'bare' && name !== 'm2m-guard')) {
       const peer = findHttp(cells, framework, variant, 'distinct-tokens')

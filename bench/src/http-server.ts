@@ -157,6 +157,14 @@ async function listen(spec: ServerSpec): Promise<number> {
   return (server.address() as AddressInfo).port
 }
 
+// The parent asks for this process's CPU time around each measurement: server CPU per
+// request is steadier than req/s on a shared machine, whose speed drifts.
+process.on('message', (message: unknown) => {
+  if (message !== 'cpu') return
+  const usage = process.cpuUsage()
+  process.send?.({ cpu: usage.user + usage.system })
+})
+
 process.once('message', (spec: ServerSpec) => {
   listen(spec).then(
     (port) => process.send?.({ port }),

@@ -28,6 +28,8 @@ export interface HttpOptions {
 
 export interface HttpSample {
   requestsPerSecond: number
+  /** Server CPU time (user + system) per 2xx response, µs. */
+  cpuPerRequest: number
   /** ms, from every 2xx response's own timing (autocannon's histogram rounds to whole ms). */
   p99: number
   failures: number
@@ -63,12 +65,27 @@ async function startServer(spec: ServerSpec): Promise<RunningServer> {
   return { spec, child, url: `http://127.0.0.1:${port}/orders` }
 }
 
-/** Loads `url` with autocannon; `headers` are cycled, one per request, across all connections. */
+/** The server's CPU time so far, µs. */
+function serverCpu(server: RunningServer): Promise<number> {
+  return new Promise((resolve) => {
+    const listener = (message: { cpu?: number }) => {
+      if (message.cpu === undefined) return
+      server.child.off('message', listener)
+      resolve(message.cpu)
+    }
+    server.child.on('message', listener)
+    server.child.send('cpu')
+  })
+}
+
+/** Loads `server` with autocannon; `headers` are cycled, one per request, across all connections. */
 async function load(
-  url: string,
+  server: RunningServer,
   headers: string[],
   options: { connections: number; durationSeconds?: number; amount?: number },
 ): Promise<HttpSample> {
+  const { url } = server
+  const cpuBefore = await serverCpu(server)
   let next = 0
   const latencies: number[] = []
   const single = headers.length === 1
@@ -101,10 +118,12 @@ async function load(
     },
   )
   const result = await instance
+  const cpu = (await serverCpu(server)) - cpuBefore
   latencies.sort((a, b) => a - b)
   const seconds = (result.finish.getTime() - result.start.getTime()) / 1000
   return {
     requestsPerSecond: result['2xx'] / seconds,
+    cpuPerRequest: cpu / Math.max(1, result['2xx']),
     p99: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? Number.NaN,
     failures: result.non2xx + result.errors,
   }
@@ -141,7 +160,7 @@ export async function runHttp(options: HttpOptions): Promise<HttpCell[]> {
     for (const server of servers) {
       const { framework, variant } = server.spec
       options.log(`http: warming ${framework}/${variant}`)
-      const warm = await load(server.url, reused, {
+      const warm = await load(server, reused, {
         connections: options.connections,
         ...(options.amount === undefined
           ? { durationSeconds: options.warmUpSeconds }
@@ -151,7 +170,7 @@ export async function runHttp(options: HttpOptions): Promise<HttpCell[]> {
         throw new Error(`${framework}/${variant} failed ${warm.failures} warm-up requests`)
       // The one token cache among them (ours) holds every distinct token, as it would with 10,000 clients.
       if (variant === 'm2m-guard')
-        await load(server.url, distinct, { connections: options.connections, amount: distinct.length })
+        await load(server, distinct, { connections: options.connections, amount: distinct.length })
       for (const [workload] of workloads) cells.push({ framework, variant, workload, samples: [] })
     }
     for (let repeat = 0; repeat < options.repeats; repeat++) {
@@ -161,7 +180,7 @@ export async function runHttp(options: HttpOptions): Promise<HttpCell[]> {
           options.log(`http: repeat ${repeat + 1}/${options.repeats} ${framework} ${workload}`)
           for (let k = 0; k < group.length; k++) {
             const server = group[(k + repeat) % group.length] as RunningServer
-            const sample = await load(server.url, headers, {
+            const sample = await load(server, headers, {
               connections: options.connections,
               ...(options.amount === undefined
                 ? { durationSeconds: options.durationSeconds }

@@ -66,3 +66,4 @@ export function findHttp(
 
 export const rps = (samples: readonly HttpSample[]) => samples.map((sample) => sample.requestsPerSecond)
 export const p99s = (samples: readonly HttpSample[]) => samples.map((sample) => sample.p99)
+export const cpus = (samples: readonly HttpSample[]) => samples.map((sample) => sample.cpuPerRequest)

@@ -9,7 +9,7 @@ import { VARIANTS } from './http-server.js'
 import type { Cell } from './in-process.js'
 import { formatNumber, formatRatio, summarize } from './measure.js'
 import type { MemoryResult } from './memory-child.js'
-import { cellRatio, findHttp, p99s, pairedRatio, rps } from './ratios.js'
+import { cellRatio, cpus, findHttp, p99s, pairedRatio, rps } from './ratios.js'
 
 export interface RunInfo {
   date: string
@@ -89,9 +89,11 @@ function inProcessSection(cells: Cell[]): string {
 function httpSection(cells: HttpCell[]): string {
   const out: string[] = ['## HTTP', '']
   out.push(
-    'Requests per second and p99 latency (from every 2xx response) with autocannon; median over repeats ' +
-      '(min–max). "÷ bare" is taken repeat by repeat against the same framework without auth; "ours ÷" is ' +
-      'm2m-guard over this row.',
+    'Requests per second and p99 latency (from every 2xx response) with autocannon, and the server ' +
+      'process\'s CPU time per response; median over repeats (min–max). "÷ bare" is taken repeat by repeat ' +
+      'against the same framework without auth; "ours ÷" is m2m-guard\'s req/s over this row\'s. autocannon ' +
+      "shares the 2 cores with the server, and this machine's speed drifts within seconds: CPU per request is " +
+      'the steadier measure of what a middleware costs.',
     '',
   )
   for (const framework of Object.keys(VARIANTS) as (keyof typeof VARIANTS)[]) {
@@ -102,16 +104,19 @@ function httpSection(cells: HttpCell[]): string {
       const rows = VARIANTS[framework].map((variant) => {
         const cell = findHttp(cells, framework, variant, workload)
         if (cell === undefined || bare === undefined || ours === undefined)
-          return [variant, 'not run', '', '', '', '', '']
+          return [variant, 'not run', '', '', '', '', '', '', '']
         const throughput = summarize(rps(cell.samples))
         const latency = summarize(p99s(cell.samples))
         const failures = cell.samples.reduce((sum, sample) => sum + sample.failures, 0)
+        const cpu = summarize(cpus(cell.samples))
         return [
           variant,
           `${formatNumber(throughput.median)} (${range(throughput)})`,
           formatRatio(pairedRatio(rps(cell.samples), rps(bare.samples))),
           `${latency.median.toFixed(2)} (${latency.min.toFixed(2)}–${latency.max.toFixed(2)})`,
           formatRatio(pairedRatio(p99s(cell.samples), p99s(bare.samples))),
+          `${cpu.median.toFixed(1)} (${cpu.min.toFixed(1)}–${cpu.max.toFixed(1)})`,
+          formatRatio(pairedRatio(cpus(cell.samples), cpus(bare.samples))),
           variant === 'm2m-guard' ? '' : formatRatio(pairedRatio(rps(ours.samples), rps(cell.samples))),
           String(failures),
         ]
@@ -122,7 +127,9 @@ function httpSection(cells: HttpCell[]): string {
         'req/s ÷ bare',
         'p99 ms (min–max)',
         'p99 ÷ bare',
-        'ours ÷',
+        'server CPU µs/req (min–max)',
+        'CPU ÷ bare',
+        'ours ÷ (req/s)',
         'non-2xx',
       ]
       out.push(
