@@ -107,6 +107,7 @@ function token({ alg, header, payload, signer, variant }: Spec): string {
 }
 
 const CANONICAL = /^[A-Za-z0-9_-]+$/
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 /** m2m-guard's rules beyond jose's: canonical base64url and well-typed claims (claims.ts, scopes.ts, clients.ts). */
 function ownRules(jwt: string, payload: Record<string, unknown>): boolean {
   const canonical = jwt
@@ -149,6 +150,12 @@ function mutations(jwt: string): string[] {
     }
     for (const replacement of ['A', 'B', 'Q', 'w', '-', '_']) {
       out.push(parts.map((p, i) => (i === index ? p.slice(0, -1) + replacement : p)).join('.'))
+    }
+    // The same bytes spelled non-canonically: a low bit the decoder ignores, set. jose accepts it.
+    const unusedBits = part.length % 4 === 2 ? 4 : part.length % 4 === 3 ? 2 : 0
+    if (unusedBits > 0) {
+      const respelled = BASE64URL[BASE64URL.indexOf(part.at(-1) as string) | 1] as string
+      out.push(parts.map((p, i) => (i === index ? p.slice(0, -1) + respelled : p)).join('.'))
     }
     out.push(parts.map((p, i) => (i === index ? p.slice(0, -1) : p)).join('.')) // one character short
     out.push(parts.map((p, i) => (i === index ? `${p}A` : p)).join('.')) // one character long
