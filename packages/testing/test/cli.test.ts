@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { basic, postToken } from './token-request.js'
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
+const CLI = fileURLToPath(new URL('../bin/m2m-guard-issuer.js', import.meta.url))
 const children = new Set<ChildProcess>()
 
 afterEach(() => {
