@@ -7,6 +7,8 @@
  * const verifier = createVerifier({ issuer: 'https://auth.example.com', audience: 'https://orders.example.com' })
  * const auth = await verifier.authenticate(request.headers.authorization, { scopes: ['orders:read'] })
  */
+
+export { isVerifier, resolveGuardOptions } from './adapter/guard-options.js'
 export { type ChallengeParams, formatChallenge } from './challenge.js'
 export {
   AuthError,
@@ -20,8 +22,6 @@ export {
   MissingTokenError,
 } from './errors.js'
 export type { EventHandler, KeyFetchTrigger, VerifierEvent } from './events.js'
-export { extractBearerToken } from './extract-token.js'
-export { isVerifier, resolveGuardOptions } from './guard-options.js'
 export type { KeySetStatus } from './keys/key-source.js'
 export {
   ASYMMETRIC_ALGORITHMS,
@@ -29,6 +29,7 @@ export {
   type JwksCacheOptions,
   type VerifierOptions,
 } from './options.js'
-export { type Requirement, validateRequirement } from './requirement.js'
+export { type Requirement, validateRequirement } from './policy/requirement.js'
+export { extractBearerToken } from './request/extract-token.js'
 export type { AuthResult } from './types.js'
 export { createVerifier, type Verifier } from './verifier.js'

@@ -4,9 +4,9 @@
  * instead of rejecting every request later.
  */
 
+import { checkUrlPolicy } from './keys/url-policy.js'
 import type { AsymmetricAlgorithm, JwksCacheOptions, ResolvedOptions, VerifierOptions } from './options.js'
 import { ASYMMETRIC_ALGORITHMS, DEFAULT_JWKS_CACHE } from './options.js'
-import { checkUrlPolicy } from './url-policy.js'
 
 const KNOWN_OPTIONS = new Set<string>([
   'issuer',

@@ -1,7 +1,7 @@
 /**
  * Differential test: jose is the oracle. m2m-guard verifies signatures with
- * node:crypto and checks headers and claims itself (src/jws.ts,
- * src/jwt-claims.ts) instead of calling jose's jwtVerify; on valid tokens of
+ * node:crypto and checks headers and claims itself (src/token/compact-jws.ts, src/token/signature-node.ts,
+ * src/token/jwt-claims.ts) instead of calling jose's jwtVerify; on valid tokens of
  * every algorithm and on mutated ones (bytes flipped, algorithms swapped,
  * wrong keys, DER and high-S ECDSA, other PSS salts, crit and b64 headers,
  * claims at their boundaries) it must accept exactly what jwtVerify accepts,
@@ -108,7 +108,7 @@ function token({ alg, header, payload, signer, variant }: Spec): string {
 
 const CANONICAL = /^[A-Za-z0-9_-]+$/
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
-/** m2m-guard's rules beyond jose's: canonical base64url and well-typed claims (claims.ts, scopes.ts, clients.ts). */
+/** m2m-guard's rules beyond jose's: canonical base64url and well-typed claims (token/claims.ts, policy/scopes.ts, policy/clients.ts). */
 function ownRules(jwt: string, payload: Record<string, unknown>): boolean {
   const canonical = jwt
     .split('.')

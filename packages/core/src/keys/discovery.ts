@@ -5,8 +5,9 @@
  * (RFC 8414 §3.3), or it is refused: otherwise a document served from one
  * issuer could vouch keys for another.
  */
-import { checkUrlPolicy } from '../url-policy.js'
+
 import { type FetchPolicy, fetchJson } from './fetch-json.js'
+import { checkUrlPolicy } from './url-policy.js'
 
 /** The two metadata locations for `issuer`, in the order they are tried. */
 export function metadataUrls(issuer: string): URL[] {

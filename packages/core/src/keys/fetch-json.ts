@@ -3,7 +3,7 @@
  * bound a hostile or broken server calls for: a total timeout, a size cap
  * enforced while streaming, no redirects to other origins, and JSON only.
  */
-import { checkUrlPolicy } from '../url-policy.js'
+import { checkUrlPolicy } from './url-policy.js'
 
 /** How {@link fetchJson} may fetch. */
 export interface FetchPolicy {

@@ -5,7 +5,7 @@
  * validity window for the cache.
  */
 import type { JWTPayload } from 'jose'
-import { InvalidTokenError } from './errors.js'
+import { InvalidTokenError } from '../errors.js'
 
 const STRING_CLAIMS = ['iss', 'sub', 'jti'] as const
 const NUMERIC_CLAIMS = ['exp', 'nbf', 'iat'] as const

@@ -3,7 +3,7 @@
  * §2.1: `Bearer` (any case), one or more spaces, exactly one b64token. The
  * query string and the body are never consulted (RFC 6750 §2.2–2.3 are off).
  */
-import { InvalidRequestError, InvalidTokenError, MissingTokenError } from './errors.js'
+import { InvalidRequestError, InvalidTokenError, MissingTokenError } from '../errors.js'
 
 // b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { AuthError, InvalidRequestError, InvalidTokenError, MissingTokenError } from '../src/errors.js'
-import { extractBearerToken } from '../src/extract-token.js'
+import { AuthError, InvalidRequestError, InvalidTokenError, MissingTokenError } from '../../src/errors.js'
+import { extractBearerToken } from '../../src/request/extract-token.js'
 
 const extract = (header: string | undefined) => extractBearerToken(header, { maxLength: 64, realm: 'api' })
 

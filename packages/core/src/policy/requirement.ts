@@ -3,9 +3,9 @@
  * of), and an allowlist of clients. Validated once when a route declares it,
  * checked on every request.
  */
-import { isScopeToken } from './challenge.js'
-import { InsufficientScopeError } from './errors.js'
-import type { AuthResult } from './types.js'
+import { isScopeToken } from '../challenge.js'
+import { InsufficientScopeError } from '../errors.js'
+import type { AuthResult } from '../types.js'
 
 /**
  * A route's requirement. Every field is optional; all that are given must hold.

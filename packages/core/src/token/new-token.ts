@@ -1,23 +1,24 @@
 /**
  * Verifies a token the verifier has not seen before: its shape, protected
  * header, key, signature and claims, in that order, then builds the frozen
- * result the cache will hand out. jose's rules are kept in jws.ts and
- * jwt-claims.ts; m2m-guard's own follow (claims.ts, scopes.ts, clients.ts).
+ * result the cache will hand out. jose's rules are kept in compact-jws.ts and
+ * jwt-claims.ts; m2m-guard's own follow (claims.ts, ../policy/scopes.ts, ../policy/clients.ts).
  */
 import { errors, type JWTHeaderParameters, type JWTPayload } from 'jose'
+import { InvalidTokenError } from '../errors.js'
+import type { EventHandler } from '../events.js'
+import type { KeySource } from '../keys/key-source.js'
+import type { VerificationKey } from '../keys/verification-key.js'
+import type { ResolvedOptions } from '../options.js'
+import { readClientId } from '../policy/clients.js'
+import { readScopes } from '../policy/scopes.js'
+import type { AuthResult } from '../types.js'
 import { checkClaimTypes, validUntil } from './claims.js'
-import { readClientId } from './clients.js'
-import { InvalidTokenError } from './errors.js'
-import type { EventHandler } from './events.js'
+import { type CompactJws, isCompactJws, parseCompactJws } from './compact-jws.js'
 import { fromJoseError } from './jose-errors.js'
-import { type CompactJws, isCompactJws, parseCompactJws, verifySignature } from './jws.js'
 import { decodeClaimsSet, validateClaimsSet } from './jwt-claims.js'
-import type { KeySource } from './keys/key-source.js'
-import type { VerificationKey } from './keys/verification-key.js'
-import type { ResolvedOptions } from './options.js'
-import { readScopes } from './scopes.js'
+import { verifySignature } from './signature-node.js'
 import { suffixSlot, type TokenCache } from './token-cache.js'
-import type { AuthResult } from './types.js'
 
 interface PendingVerification {
   token: string

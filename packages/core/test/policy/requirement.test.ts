@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { InsufficientScopeError } from '../src/errors.js'
-import { checkRequirement, validateRequirement } from '../src/requirement.js'
-import type { AuthResult } from '../src/types.js'
+import { InsufficientScopeError } from '../../src/errors.js'
+import { checkRequirement, validateRequirement } from '../../src/policy/requirement.js'
+import type { AuthResult } from '../../src/types.js'
 
 const auth = (scopes: string[], clientId: string | null = 'billing'): AuthResult => ({
   clientId: clientId ?? undefined,

@@ -3,7 +3,7 @@
  * right status and a stable `reason`, with jose's error kept as `cause`.
  */
 import { errors, type JWTPayload } from 'jose'
-import { type AuthError, type AuthErrorReason, InvalidTokenError } from './errors.js'
+import { type AuthError, type AuthErrorReason, InvalidTokenError } from '../errors.js'
 
 const CLAIM_REASONS: Record<string, AuthErrorReason> = {
   nbf: 'token_not_yet_valid',

@@ -1,17 +1,15 @@
 /**
- * The JWS half of verifying a token: the protected header and the signature,
- * checked as jose's `jwtVerify` checks them, with the signature computed by
- * node:crypto on a KeyObject imported once per key.
+ * The JWS half of verifying a token, before the signature: the compact
+ * serialization's shape and the protected header, checked as jose's
+ * `jwtVerify` checks them. The signature itself is checked in
+ * signature-node.ts.
  *
- * Why not jose here: on Node 20, `jwtVerify` verifies through WebCrypto,
- * which costs a promise and a thread-pool round trip per signature (about
- * 2.5× a bare RS256 check when requests come one at a time), and decodes
- * base64url about 8× slower than Buffer. Everything else keeps jose's rules
- * and error classes, so errors map to the same reasons; the differential test
- * (test/differential.test.ts) holds this module to jose's verdict on valid
- * and mutated tokens of every algorithm.
+ * Why not jose here: jose decodes base64url about 8× slower than Buffer on
+ * Node 20. Everything else keeps jose's rules and error classes, so errors
+ * map to the same reasons; the differential test (test/differential.test.ts)
+ * holds this module to jose's verdict on valid and mutated tokens of every
+ * algorithm.
  */
-import { constants, type KeyObject, verify } from 'node:crypto'
 import { errors, type JWTHeaderParameters } from 'jose'
 
 // Three non-empty base64url segments: a JWS in compact serialization (a JWE has five).
@@ -123,55 +121,4 @@ export function parseCompactJws(token: string, known?: ReadonlyMap<string, JWTHe
     throw new errors.JWSInvalid('JWS "alg" (Algorithm) Header Parameter missing or invalid')
   }
   return { token, header: header as unknown as JWTHeaderParameters, headerEnd, payloadEnd }
-}
-
-/** How node:crypto verifies one JWS algorithm: the digest, and the key's encoding options. */
-interface SignatureParams {
-  hash: string | null
-  scheme: 'pkcs1' | 'pss' | 'ecdsa' | 'eddsa'
-}
-
-// What WebCrypto does for each JWS algorithm (RFC 7518 §3): PKCS#1 v1.5; PSS
-// with the salt as long as the digest; ECDSA as raw r||s (not DER); Ed25519.
-const SIGNATURE_PARAMS: Record<string, SignatureParams> = {
-  RS256: { hash: 'sha256', scheme: 'pkcs1' },
-  RS384: { hash: 'sha384', scheme: 'pkcs1' },
-  RS512: { hash: 'sha512', scheme: 'pkcs1' },
-  PS256: { hash: 'sha256', scheme: 'pss' },
-  PS384: { hash: 'sha384', scheme: 'pss' },
-  PS512: { hash: 'sha512', scheme: 'pss' },
-  ES256: { hash: 'sha256', scheme: 'ecdsa' },
-  ES384: { hash: 'sha384', scheme: 'ecdsa' },
-  ES512: { hash: 'sha512', scheme: 'ecdsa' },
-  EdDSA: { hash: null, scheme: 'eddsa' },
-  Ed25519: { hash: null, scheme: 'eddsa' },
-}
-
-/** The key argument of crypto.verify; a bare KeyObject means PKCS#1 v1.5 for RSA, and is all Ed25519 needs. */
-function keyInput(key: KeyObject, scheme: SignatureParams['scheme']) {
-  if (scheme === 'pss') {
-    return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
-  }
-  if (scheme === 'ecdsa') return { key, dsaEncoding: 'ieee-p1363' as const }
-  return key
-}
-
-/**
- * Verifies the signature of `jws` with `key` for `alg`; `alg` must be one the
- * key may verify (the key set guarantees it). Returns false for a signature
- * that does not verify, including one node:crypto cannot even parse, as
- * WebCrypto does. Synchronous, on this thread: on the 2-core machines of the
- * benchmarks, a round trip to libuv's thread pool cost more than the check
- * itself, even for ES256 and with 16 verifications waiting.
- */
-export function verifySignature(jws: CompactJws, key: KeyObject, alg: string): boolean {
-  const params = SIGNATURE_PARAMS[alg]
-  if (params === undefined) throw new errors.JOSENotSupported(`alg ${alg} is not supported`)
-  const signature = decodeSegment(jws.token.slice(jws.payloadEnd + 1), 'signature')
-  const data = Buffer.from(jws.token.slice(0, jws.payloadEnd), 'latin1')
-  try {
-    return verify(params.hash, data, keyInput(key, params.scheme), signature)
-  } catch {
-    return false
-  }
 }

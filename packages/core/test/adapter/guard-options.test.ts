@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createVerifier, isVerifier, resolveGuardOptions } from '../src/index.js'
+import { createVerifier, isVerifier, resolveGuardOptions } from '../../src/index.js'
 
 const options = { issuer: 'https://auth.example.com', audience: 'api' }
 const modes = ['respond', 'next'] as const

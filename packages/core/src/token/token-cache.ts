@@ -6,8 +6,8 @@
  * key set, nor the end of the set's stale window when the issuer is down.
  */
 import { LRUCache } from 'lru-cache'
-import type { VerificationKey } from './keys/verification-key.js'
-import type { AuthResult } from './types.js'
+import type { VerificationKey } from '../keys/verification-key.js'
+import type { AuthResult } from '../types.js'
 
 // Entries are keyed by the token's last characters (signature bytes), not the
 // whole token: every request brings a new string, and hashing its ~800

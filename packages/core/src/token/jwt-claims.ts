@@ -2,12 +2,12 @@
  * The claims half of verifying a token: the checks jose's `jwtVerify` makes on
  * the claims set, in jose's order, with jose's error classes (so they map to
  * the same reasons). It lives here because jose runs them only inside
- * `jwtVerify`, after its own WebCrypto signature check (see jws.ts); the
+ * `jwtVerify`, after its own WebCrypto signature check (see signature-node.ts); the
  * differential test holds it to jose's verdict. Rules jose leaves to the
  * application are in claims.ts.
  */
 import { errors, type JWTHeaderParameters, type JWTPayload } from 'jose'
-import { decodeSegment, parseJsonObject } from './jws.js'
+import { decodeSegment, parseJsonObject } from './compact-jws.js'
 
 /** What the claims must satisfy: the verifier's options, resolved once. */
 export interface ClaimsPolicy {

@@ -4,8 +4,8 @@
  * and the cached path answers exactly as the full path would.
  */
 import { describe, expect, it } from 'vitest'
-import { createVerifier, type VerifierEvent } from '../src/index.js'
-import { AUDIENCE, b64url, createSigner, ISSUER, validClaims } from './helpers/local-keys.js'
+import { createVerifier, type VerifierEvent } from '../../src/index.js'
+import { AUDIENCE, b64url, createSigner, ISSUER, validClaims } from '../helpers/local-keys.js'
 
 const NOW = 1_900_000_000
 

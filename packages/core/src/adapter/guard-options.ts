@@ -3,8 +3,8 @@
  * that are verifier options or `{ verifier }`, plus `onError`. Parsed here
  * once for all adapters, so that they stay translations.
  */
-import type { VerifierOptions } from './options.js'
-import { createVerifier, type Verifier } from './verifier.js'
+import type { VerifierOptions } from '../options.js'
+import { createVerifier, type Verifier } from '../verifier.js'
 
 /**
  * Returns the guard's verifier and error mode (the first of `modes` by

@@ -12,7 +12,7 @@ import {
   createVerifier,
   type Verifier,
   type VerifierOptions,
-} from '../src/index.js'
+} from '../../src/index.js'
 import {
   AUDIENCE,
   createClock,
@@ -23,7 +23,7 @@ import {
   type TestClock,
   type TestKey,
   tokenClaims,
-} from './helpers/jwks-server.js'
+} from '../helpers/jwks-server.js'
 
 const ISSUER = 'https://auth.example.com'
 const T0 = 1_900_000_000_000 // ms; a whole second
