@@ -16,11 +16,11 @@ import {
   AuthError,
   type AuthResult,
   type Requirement,
-  resolveGuardOptions,
   type Verifier,
   type VerifierOptions,
   validateRequirement,
 } from '@m2m-guard/core'
+import { resolveGuardOptions } from '@m2m-guard/core/adapter'
 import type { NextFunction, Request, Response } from 'express'
 
 export { AuthError, type AuthResult, type Requirement, type Verifier } from '@m2m-guard/core'

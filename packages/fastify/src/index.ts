@@ -14,11 +14,11 @@ import {
   AuthError,
   type AuthResult,
   type Requirement,
-  resolveGuardOptions,
   type Verifier,
   type VerifierOptions,
   validateRequirement,
 } from '@m2m-guard/core'
+import { resolveGuardOptions } from '@m2m-guard/core/adapter'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 

@@ -18,11 +18,11 @@ import {
   AuthError,
   type AuthResult,
   type Requirement,
-  resolveGuardOptions,
   type Verifier,
   type VerifierOptions,
   validateRequirement,
 } from '@m2m-guard/core'
+import { resolveGuardOptions } from '@m2m-guard/core/adapter'
 import type { Middleware } from 'koa'
 
 export { AuthError, type AuthResult, type Requirement, type Verifier } from '@m2m-guard/core'

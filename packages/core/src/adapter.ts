@@ -1,0 +1,12 @@
+/**
+ * @m2m-guard/core/adapter: what framework adapters share, kept off the main
+ * entry so that users see only what they call. An adapter parses its options
+ * with {@link resolveGuardOptions}, then translates each request into a
+ * `verifier.authorize()` call and each `AuthError` into a response.
+ *
+ * @example
+ * import { resolveGuardOptions } from '@m2m-guard/core/adapter'
+ * const { verifier, onError } = resolveGuardOptions(options, ['respond', 'next'])
+ * const auth = await verifier.authorize(req.headers.authorization, requirement, req.auth)
+ */
+export { isVerifier, resolveGuardOptions } from './adapter/guard-options.js'
