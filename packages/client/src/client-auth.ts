@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, createPublicKey, randomUUID } from 'node:crypto'
 import { SignJWT } from 'jose'
 import { TokenRequestError } from './errors.js'
 import type { Credentials } from './resolve-options.js'
+import type { SigningKey } from './signing-key.js'
 
 /**
  * What client authentication adds to a token request: headers and form parameters.
@@ -16,6 +17,22 @@ export interface ClientAuthentication {
   params: Array<[string, string]>
   /** Values that must never appear in an error, even if the server echoes them back. */
   secrets: string[]
+  /**
+   * Identifies the credential used (a hash, never the credential itself), so that a re-read after
+   * `invalid_client` can tell a rotated credential from the same one.
+   */
+  fingerprint: string
+}
+
+function hash(...parts: Array<string | Buffer>): string {
+  const digest = createHash('sha256')
+  for (const part of parts) digest.update(part).update('\0')
+  return digest.digest('base64url')
+}
+
+function keyFingerprint(signingKey: SigningKey): string {
+  const spki = createPublicKey(signingKey.key).export({ type: 'spki', format: 'der' })
+  return hash(spki, signingKey.algorithm, signingKey.keyId ?? '')
 }
 
 /** Lifetime of a client assertion: long enough to reach the server, too short to be worth stealing. */
@@ -48,9 +65,10 @@ export function basicCredentials(clientId: string, secret: string): string {
 }
 
 /**
- * Returns a function that authenticates one token request for the configured method. For
- * private_key_jwt it signs a fresh RFC 7523 assertion each time: `iss` = `sub` = client id, `aud` =
- * the token endpoint, a unique `jti` (servers may reject replays), and a short `exp`.
+ * Returns a function that authenticates one token request for the configured method, reading the
+ * credential anew each time (it may be a function, for rotation). For private_key_jwt it signs a
+ * fresh RFC 7523 assertion each time: `iss` = `sub` = client id, `aud` = the token endpoint, a unique
+ * `jti` (servers may reject replays), and a short `exp`.
  *
  * @example
  * ```ts
@@ -63,24 +81,35 @@ export function createClientAuthentication(
   clock: () => number,
 ): (tokenEndpoint: string) => Promise<ClientAuthentication> {
   switch (credentials.method) {
-    case 'client_secret_basic': {
-      const header = basicCredentials(credentials.clientId, credentials.secret)
-      const secrets = [credentials.secret, formEncode(credentials.secret), header.slice('Basic '.length)]
-      return async () => ({ headers: { authorization: header }, params: [], secrets })
-    }
+    case 'client_secret_basic':
+      return async () => {
+        const secret = await credentials.secret.read()
+        const header = basicCredentials(credentials.clientId, secret)
+        return {
+          headers: { authorization: header },
+          params: [],
+          secrets: [secret, formEncode(secret), header.slice('Basic '.length)],
+          fingerprint: hash(secret),
+        }
+      }
     case 'client_secret_post':
-      return async () => ({
-        headers: {},
-        params: [
-          ['client_id', credentials.clientId],
-          ['client_secret', credentials.secret],
-        ],
-        // Also as it appears in the form, in case the server echoes the body back.
-        secrets: [credentials.secret, formEncode(credentials.secret)],
-      })
+      return async () => {
+        const secret = await credentials.secret.read()
+        return {
+          headers: {},
+          params: [
+            ['client_id', credentials.clientId],
+            ['client_secret', secret],
+          ],
+          // Also as it appears in the form, in case the server echoes the body back.
+          secrets: [secret, formEncode(secret)],
+          fingerprint: hash(secret),
+        }
+      }
     case 'private_key_jwt': {
-      const { clientId, signingKey } = credentials
+      const { clientId } = credentials
       return async (tokenEndpoint) => {
+        const signingKey = await credentials.signingKey.read()
         const now = Math.floor(clock() / 1000)
         let assertion: string
         try {
@@ -111,6 +140,7 @@ export function createClientAuthentication(
             ['client_assertion', assertion],
           ],
           secrets: [assertion],
+          fingerprint: keyFingerprint(signingKey),
         }
       }
     }

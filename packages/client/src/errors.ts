@@ -8,6 +8,8 @@
  * - `timeout`: no complete answer within the `timeout` option.
  * - `discovery_failed`: the issuer's metadata could not be fetched or is not acceptable.
  * - `assertion_failed`: the `private_key_jwt` client assertion could not be signed.
+ * - `credential_unavailable`: a `clientSecret` or `privateKey` function failed, timed out, or
+ *   returned something unusable.
  *
  * @example
  * ```ts
@@ -22,6 +24,7 @@ export type TokenRequestFailure =
   | 'timeout'
   | 'discovery_failed'
   | 'assertion_failed'
+  | 'credential_unavailable'
 
 /**
  * What a {@link TokenRequestError} is made of.

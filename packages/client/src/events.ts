@@ -54,6 +54,21 @@ export interface TokenRequestFailedEvent {
 }
 
 /**
+ * The token endpoint answered `invalid_client` and the credential option is a function, so it was
+ * read again. `changed`: the credential was rotated meanwhile, and the request is sent once more
+ * with the new one; otherwise the `invalid_client` error stands.
+ *
+ * @example
+ * ```ts
+ * { type: 'credential_reread', changed: true }
+ * ```
+ */
+export interface CredentialRereadEvent {
+  type: 'credential_reread'
+  changed: boolean
+}
+
+/**
  * Everything `onEvent` may receive, discriminated by `type`.
  *
  * @example
@@ -63,7 +78,11 @@ export interface TokenRequestFailedEvent {
  * }
  * ```
  */
-export type TokenClientEvent = TokenFetchedEvent | TokenRenewedEvent | TokenRequestFailedEvent
+export type TokenClientEvent =
+  | TokenFetchedEvent
+  | TokenRenewedEvent
+  | TokenRequestFailedEvent
+  | CredentialRereadEvent
 
 /**
  * Wraps a user's event handler so that it can never break the client: a throw or a rejected promise

@@ -1,5 +1,7 @@
+export type { CredentialSource } from './credential-source.js'
 export { TokenRequestError, type TokenRequestErrorDetails, type TokenRequestFailure } from './errors.js'
 export type {
+  CredentialRereadEvent,
   TokenClientEvent,
   TokenFetchedEvent,
   TokenRenewedEvent,

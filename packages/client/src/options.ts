@@ -1,3 +1,4 @@
+import type { CredentialSource } from './credential-source.js'
 import type { TokenClientEvent } from './events.js'
 import type { PrivateKey } from './signing-key.js'
 
@@ -88,7 +89,12 @@ export interface BaseTokenClientOptions {
  */
 export interface SecretClientOptions extends BaseTokenClientOptions {
   authMethod?: 'client_secret_basic' | 'client_secret_post'
-  clientSecret: string
+  /**
+   * The client secret, or a function that returns it (maybe asynchronously), called at each token
+   * request so that a rotated secret is picked up without a restart. After `invalid_client` the
+   * function is called once more, and the request retried if the secret changed.
+   */
+  clientSecret: string | CredentialSource<string>
   privateKey?: never
   algorithm?: never
   keyId?: never
@@ -105,7 +111,12 @@ export interface SecretClientOptions extends BaseTokenClientOptions {
  */
 export interface PrivateKeyClientOptions extends BaseTokenClientOptions {
   authMethod?: 'private_key_jwt'
-  privateKey: PrivateKey
+  /**
+   * The private key, or a function that returns it (maybe asynchronously), called at each token
+   * request so that a rotated key is picked up without a restart. After `invalid_client` the function
+   * is called once more, and the request retried if the key changed.
+   */
+  privateKey: PrivateKey | CredentialSource<PrivateKey>
   /** Signing algorithm. Default: the JWK's `alg`, else RS256, PS256, ES256/384/512 or EdDSA by key type. */
   algorithm?: string
   /** `kid` header of the assertion. Default: the JWK's `kid`, if any. */

@@ -1,3 +1,4 @@
+import { type CredentialReader, credentialReader } from './credential-source.js'
 import { createEmitter, type TokenClientEvent } from './events.js'
 import { type AuthMethod, DEFAULTS, type TokenClientOptions } from './options.js'
 import { resolveSigningKey, type SigningKey } from './signing-key.js'
@@ -11,8 +12,12 @@ import { resolveSigningKey, type SigningKey } from './signing-key.js'
  * ```
  */
 export type Credentials =
-  | { method: 'client_secret_basic' | 'client_secret_post'; clientId: string; secret: string }
-  | { method: 'private_key_jwt'; clientId: string; signingKey: SigningKey }
+  | {
+      method: 'client_secret_basic' | 'client_secret_post'
+      clientId: string
+      secret: CredentialReader<string>
+    }
+  | { method: 'private_key_jwt'; clientId: string; signingKey: CredentialReader<SigningKey> }
 
 /**
  * The retry policy with every default filled in.
@@ -99,7 +104,7 @@ function endpoint(options: TokenClientOptions): ResolvedOptions['endpoint'] {
   return { issuer: issuer as string }
 }
 
-function credentials(options: TokenClientOptions): Credentials {
+function credentials(options: TokenClientOptions, timeout: number): Credentials {
   const clientId = nonEmptyString(options.clientId, 'clientId')
   const method =
     options.authMethod ?? (options.privateKey === undefined ? 'client_secret_basic' : 'private_key_jwt')
@@ -110,10 +115,22 @@ function credentials(options: TokenClientOptions): Credentials {
     const algorithm =
       options.algorithm === undefined ? undefined : nonEmptyString(options.algorithm, 'algorithm')
     const keyId = options.keyId === undefined ? undefined : nonEmptyString(options.keyId, 'keyId')
-    return { method, clientId, signingKey: resolveSigningKey(options.privateKey, algorithm, keyId) }
+    const signingKey = credentialReader(
+      options.privateKey,
+      'privateKey',
+      (key) => resolveSigningKey(key, algorithm, keyId),
+      timeout,
+    )
+    return { method, clientId, signingKey }
   }
   if (options.privateKey !== undefined) invalid('privateKey', `must not be set with ${method}`)
-  return { method, clientId, secret: nonEmptyString(options.clientSecret, 'clientSecret') }
+  const secret = credentialReader(
+    options.clientSecret,
+    'clientSecret',
+    (value) => nonEmptyString(value, 'clientSecret'),
+    timeout,
+  )
+  return { method, clientId, secret }
 }
 
 function list(value: unknown, name: string): readonly unknown[] | undefined {
@@ -185,14 +202,15 @@ export function resolveOptions(options: TokenClientOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
   const fetchImpl = callable<typeof globalThis.fetch>(options.fetch, 'fetch') ?? globalThis.fetch
   if (typeof fetchImpl !== 'function') invalid('fetch', 'is required: this runtime has no global fetch')
+  const timeout = duration(options.timeout, 'timeout', DEFAULTS.timeout)
   return {
     endpoint: endpoint(options),
-    credentials: credentials(options),
+    credentials: credentials(options, timeout),
     params: params(options),
     renewBefore: duration(options.renewBefore, 'renewBefore', DEFAULTS.renewBefore, true),
     defaultLifetime: duration(options.defaultLifetime, 'defaultLifetime', DEFAULTS.defaultLifetime),
     retry: retry(options.retry),
-    timeout: duration(options.timeout, 'timeout', DEFAULTS.timeout),
+    timeout,
     maxResponseSize: duration(options.maxResponseSize, 'maxResponseSize', DEFAULTS.maxResponseSize),
     // Called unbound: a browser's fetch throws "Illegal invocation" when `this` is another object.
     fetch: (input, init) => fetchImpl(input, init),

@@ -49,29 +49,29 @@ function isCryptoKey(value: unknown): value is CryptoKey {
   return CryptoKeyClass !== undefined && value instanceof CryptoKeyClass
 }
 
-function fail(message: string): never {
-  throw new TypeError(`"privateKey" option ${message}`)
+function fail(message: string, option: string): never {
+  throw new TypeError(`"${option}" option ${message}`)
 }
 
 // Turns every accepted shape into a KeyObject now, so a broken or public key fails at createTokenClient
 // instead of at the first token request. Messages never quote key material.
-function toKeyObject(input: unknown): KeyObject {
+function toKeyObject(input: unknown, option: string): KeyObject {
   if (input instanceof KeyObject) return input
   if (isCryptoKey(input)) return KeyObject.from(input as Parameters<typeof KeyObject.from>[0])
   if (typeof input !== 'object' || input === null || typeof (input as JWK).kty !== 'string') {
-    fail('must be a private JWK, a KeyObject or a CryptoKey')
+    fail('must be a private JWK, a KeyObject or a CryptoKey', option)
   }
   const jwk = input as JWK
-  if (jwk.kty === 'oct') fail('must be an asymmetric private key, not a symmetric "oct" JWK')
-  if (typeof jwk.d !== 'string') fail('must be a private key: the JWK has no "d"')
+  if (jwk.kty === 'oct') fail('must be an asymmetric private key, not a symmetric "oct" JWK', option)
+  if (typeof jwk.d !== 'string') fail('must be a private key: the JWK has no "d"', option)
   try {
     return createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' })
   } catch {
-    return fail('is not a valid private JWK')
+    return fail('is not a valid private JWK', option)
   }
 }
 
-function defaultAlgorithm(key: KeyObject): string {
+function defaultAlgorithm(key: KeyObject, option: string): string {
   const type = key.asymmetricKeyType
   if (type === 'rsa') return 'RS256'
   if (type === 'rsa-pss') return 'PS256'
@@ -81,7 +81,10 @@ function defaultAlgorithm(key: KeyObject): string {
     const match = Object.entries(ALGORITHMS).find(([, need]) => need.curve === curve)
     if (match) return match[0]
   }
-  return fail(`has an unsupported key type (${type ?? 'unknown'}); use RSA, EC P-256/384/521 or Ed25519`)
+  return fail(
+    `has an unsupported key type (${type ?? 'unknown'}); use RSA, EC P-256/384/521 or Ed25519`,
+    option,
+  )
 }
 
 /**
@@ -98,11 +101,12 @@ export function resolveSigningKey(
   input: unknown,
   algorithm: string | undefined,
   keyId: string | undefined,
+  option = 'privateKey',
 ): SigningKey {
-  const key = toKeyObject(input)
-  if (key.type !== 'private') fail('must be a private key')
+  const key = toKeyObject(input, option)
+  if (key.type !== 'private') fail('must be a private key', option)
   const jwk = input instanceof KeyObject || isCryptoKey(input) ? undefined : (input as JWK)
-  const alg = algorithm ?? jwk?.alg ?? defaultAlgorithm(key)
+  const alg = algorithm ?? jwk?.alg ?? defaultAlgorithm(key, option)
   const need = ALGORITHMS[alg]
   if (need === undefined) {
     throw new TypeError(`"algorithm" option must be one of ${Object.keys(ALGORITHMS).join(', ')}`)
@@ -113,7 +117,7 @@ export function resolveSigningKey(
     throw new TypeError(`"algorithm" option ${alg} does not match the private key's type`)
   }
   if (type === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) {
-    fail('must be an RSA key of 2048 bits or more')
+    fail('must be an RSA key of 2048 bits or more', option)
   }
   return { key, algorithm: alg, keyId: keyId ?? jwk?.kid }
 }

@@ -63,6 +63,9 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     limits,
     resolveEndpoint: createEndpointResolver(resolved.endpoint, { fetch: resolved.fetch, clock, limits }),
     authenticate: createClientAuthentication(credentials, clock),
+    rereadOnInvalidClient:
+      'secret' in credentials ? credentials.secret.dynamic : credentials.signingKey.dynamic,
+    emit,
     params: resolved.params,
     defaultLifetime: resolved.defaultLifetime,
   })

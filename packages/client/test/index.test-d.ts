@@ -43,6 +43,29 @@ describe('public types', () => {
     } as const).toExtend<TokenClientOptions>()
   })
 
+  it('accepts credentials as (async) functions, for rotation', () => {
+    expectTypeOf({
+      issuer: 'https://a',
+      clientId: 'c',
+      clientSecret: async () => 's',
+    }).toExtend<TokenClientOptions>()
+    expectTypeOf({
+      issuer: 'https://a',
+      clientId: 'c',
+      clientSecret: () => 's',
+    }).toExtend<TokenClientOptions>()
+    expectTypeOf({
+      issuer: 'https://a',
+      clientId: 'c',
+      privateKey: async () => key,
+    }).toExtend<TokenClientOptions>()
+    expectTypeOf({
+      issuer: 'https://a',
+      clientId: 'c',
+      clientSecret: () => 7,
+    }).not.toExtend<TokenClientOptions>()
+  })
+
   it('refuses mixed credentials', () => {
     expectTypeOf({
       tokenEndpoint: 'x',
