@@ -13,7 +13,7 @@
  *   pnpm run test:pack [--keep]
  */
 import { execFile } from 'node:child_process'
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -22,12 +22,18 @@ import { promisify } from 'node:util'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const fixtures = fileURLToPath(new URL('./pack-smoke/', import.meta.url))
-const packages = ['core', 'express', 'koa', 'fastify']
+const packages = ['core', 'express', 'koa', 'fastify', 'fetch', 'hono']
 const keep = process.argv.includes('--keep')
 const bin = (name) => join(root, 'node_modules', '.bin', name)
 // The frameworks at the versions the workspace tests, so the store already has them.
 const fromTests = createRequire(join(root, 'test', 'package.json'))
 const versionOf = (name) => fromTests(`${name}/package.json`).version
+// Hono's `exports` keep its package.json private: read the one above its entry point.
+function unexportedVersionOf(name) {
+  const entry = fromTests.resolve(name)
+  const dir = entry.slice(0, entry.lastIndexOf(`/node_modules/${name}/`) + `/node_modules/${name}/`.length)
+  return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version
+}
 
 async function run(label, command, args, cwd) {
   const started = Date.now()
@@ -82,12 +88,13 @@ try {
       express: versionOf('express'),
       koa: versionOf('koa'),
       fastify: versionOf('fastify'),
+      hono: unexportedVersionOf('hono'),
       '@types/express': versionOf('@types/express'),
       '@types/koa': versionOf('@types/koa'),
       '@types/node': createRequire(join(root, 'package.json'))('@types/node/package.json').version,
     },
-    // The adapters depend on @m2m-guard/core at its version, which no registry has yet.
-    pnpm: { overrides: { '@m2m-guard/core': file('core') } },
+    // The adapters depend on @m2m-guard/core (Hono on the fetch gate) at versions no registry has yet.
+    pnpm: { overrides: { '@m2m-guard/core': file('core'), '@m2m-guard/fetch': file('fetch') } },
   }
   writeFileSync(join(project, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
   await run(
@@ -105,6 +112,7 @@ try {
   await Promise.all([
     run('import from ESM, guard real routes', process.execPath, ['esm.mjs'], project),
     run('require() from CommonJS', process.execPath, ['cjs.cjs'], project),
+    run('web-standard fetch gate and Hono on Node', process.execPath, ['web.mjs'], project),
     run(
       'TypeScript nodenext, skipLibCheck off',
       process.execPath,

@@ -2,9 +2,12 @@
 // installed packages' declarations (skipLibCheck off).
 import { type AuthResult, createGuard as expressGuard } from '@m2m-guard/express'
 import m2mGuard from '@m2m-guard/fastify'
+import { createGuard as fetchGuard } from '@m2m-guard/fetch'
+import { createGuard as honoGuard } from '@m2m-guard/hono'
 import { createGuard as koaGuard } from '@m2m-guard/koa'
 import express from 'express'
 import Fastify from 'fastify'
+import { Hono } from 'hono'
 import Koa from 'koa'
 
 const options = { issuer: 'https://auth.example.com', audience: 'https://orders.example.com' }
@@ -34,3 +37,16 @@ server.get(
   },
 )
 server.get('/admin', { onRequest: server.m2mGuard.require({ clients: ['ops-console'] }) }, async () => 'ok')
+
+const worker = {
+  fetch: fetchGuard(options).protect<[{ ORDERS: string }]>(
+    { scopes: ['orders:read'] },
+    (request, auth, env) => Response.json({ url: request.url, client: auth.clientId, orders: env.ORDERS }),
+  ),
+}
+const answer: Promise<Response> = worker.fetch(new Request('https://orders.example.com/'), { ORDERS: 'kv' })
+
+new Hono().get('/orders', honoGuard(options).require({ scopes: ['orders:read'] }), (c) => {
+  const auth: AuthResult = c.var.auth
+  return c.json({ client: auth.clientId, answer: typeof answer })
+})

@@ -4,9 +4,11 @@ const core = require('@m2m-guard/core')
 const forExpress = require('@m2m-guard/express')
 const forKoa = require('@m2m-guard/koa')
 const forFastify = require('@m2m-guard/fastify')
+const forFetch = require('@m2m-guard/fetch')
+const forHono = require('@m2m-guard/hono')
 
 assert.equal(typeof core.createVerifier, 'function')
-for (const adapter of [forExpress, forKoa, forFastify]) {
+for (const adapter of [forExpress, forKoa, forFastify, forFetch, forHono]) {
   assert.equal(typeof adapter.createGuard, 'function')
   assert.equal(adapter.AuthError, core.AuthError)
 }

@@ -3,22 +3,27 @@
  * requirements, each listening on 127.0.0.1:0. Every handler records that it
  * ran, so a scenario can prove that a refused request never reached it.
  */
+import { readFileSync } from 'node:fs'
 import { createServer, type RequestListener, type Server } from 'node:http'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
+import { getRequestListener } from '@hono/node-server'
 import Router from '@koa/router'
-import type { Requirement, Verifier } from '@m2m-guard/core'
+import type { AuthResult, Requirement, Verifier } from '@m2m-guard/core'
 import { createGuard as createExpressGuard } from '@m2m-guard/express'
 import m2mGuard, { createGuard as createFastifyGuard } from '@m2m-guard/fastify'
+import { createGuard as createFetchGuard, type FetchHandler } from '@m2m-guard/fetch'
+import { type AuthEnv, createGuard as createHonoGuard } from '@m2m-guard/hono'
 import { createGuard as createKoaGuard } from '@m2m-guard/koa'
 import express from 'express'
 import express4 from 'express4'
 import fastify from 'fastify'
 import fastify4 from 'fastify4'
+import { Hono } from 'hono'
 import Koa from 'koa'
 import Koa2 from 'koa2'
 
-export type Adapter = 'express' | 'koa' | 'fastify'
+export type Adapter = 'express' | 'koa' | 'fastify' | 'fetch' | 'hono'
 
 /** The verifiers a service is built with: `main`, and `cold`, whose issuer cannot be reached. */
 export interface Verifiers {
@@ -116,6 +121,50 @@ async function fastifyService(create: typeof fastify, { main, cold }: Verifiers)
   return { url: address, calls, close: () => app.close() }
 }
 
+/** Plain fetch handlers, one per route; stacked requirements nest `protect`. */
+function fetchService({ main, cold }: Verifiers): Promise<Service> {
+  const calls: string[] = []
+  const guard = createFetchGuard(main)
+  const handler = (request: Request, auth: AuthResult) => {
+    calls.push(new URL(request.url).pathname)
+    return Response.json(answer(auth))
+  }
+  const routes = new Map<string, FetchHandler>()
+  for (const [path, requirements] of Object.entries(ROUTES)) {
+    // Each guard but the last wraps the next one's handler: the same request passes every requirement.
+    const last = guard.protect(requirements.at(-1), handler)
+    const route = requirements
+      .slice(0, -1)
+      .reduceRight<FetchHandler>(
+        (inner, requirement) => guard.protect(requirement, (request) => inner(request)),
+        last,
+      )
+    routes.set(path, route)
+  }
+  routes.set('/cold', createFetchGuard(cold).protect(handler))
+  const fetch = async (request: Request) =>
+    (await routes.get(new URL(request.url).pathname)?.(request)) ?? new Response('not found', { status: 404 })
+  return listen(getRequestListener(fetch), calls)
+}
+
+function honoService({ main, cold }: Verifiers): Promise<Service> {
+  const calls: string[] = []
+  const guard = createHonoGuard(main)
+  const app = new Hono<AuthEnv>()
+  for (const [path, requirements] of Object.entries(ROUTES)) {
+    for (const requirement of requirements) app.use(path, guard.require(requirement))
+    app.get(path, (c) => {
+      calls.push(c.req.path)
+      return c.json(answer(c.var.auth))
+    })
+  }
+  app.get('/cold', createHonoGuard(cold).require(), (c) => {
+    calls.push(c.req.path)
+    return c.json(answer(c.var.auth))
+  })
+  return listen(getRequestListener(app.fetch), calls)
+}
+
 async function listen(handler: RequestListener, calls: string[]): Promise<Service> {
   const server: Server = createServer(handler)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -130,7 +179,14 @@ async function listen(handler: RequestListener, calls: string[]): Promise<Servic
   }
 }
 
-const version = (name: string): string => createRequire(import.meta.url)(`${name}/package.json`).version
+const require = createRequire(import.meta.url)
+const version = (name: string): string => require(`${name}/package.json`).version
+/** For packages whose `exports` keep package.json private (Hono): found above the entry point. */
+function unexportedVersion(name: string): string {
+  const entry = require.resolve(name)
+  const root = entry.slice(0, entry.lastIndexOf(`/node_modules/${name}/`) + `/node_modules/${name}/`.length)
+  return JSON.parse(readFileSync(`${root}package.json`, 'utf8')).version
+}
 
 /** Every adapter on every supported major; names carry the installed version. */
 export const TARGETS: Target[] = [
@@ -145,4 +201,6 @@ export const TARGETS: Target[] = [
     // fastify4 carries Fastify 4's own types; the adapter's declaration merging augments `fastify`.
     start: (v) => fastifyService(fastify4 as unknown as typeof fastify, v),
   },
+  { name: 'fetch gate on Node', adapter: 'fetch', start: fetchService },
+  { name: `hono ${unexportedVersion('hono')}`, adapter: 'hono', start: honoService },
 ]

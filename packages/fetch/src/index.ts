@@ -1,0 +1,157 @@
+/**
+ * @m2m-guard/fetch: a gate for web-standard `Request`/`Response` handlers
+ * (Node, Bun, Deno, Cloudflare Workers) that admits only requests carrying a
+ * valid client-credentials access token.
+ *
+ * @example
+ * import { createGuard } from '@m2m-guard/fetch'
+ *
+ * const guard = createGuard({ issuer: 'https://auth.example.com', audience: 'https://orders.example.com' })
+ * export default {
+ *   fetch: guard.protect({ scopes: ['orders:read'] }, (request, auth) => Response.json({ client: auth.clientId })),
+ * }
+ */
+import {
+  AuthError,
+  type AuthResult,
+  type Requirement,
+  resolveGuardOptions,
+  type Verifier,
+  type VerifierOptions,
+  validateRequirement,
+} from '@m2m-guard/core'
+
+export { AuthError, type AuthResult, type Requirement, type Verifier } from '@m2m-guard/core'
+
+/**
+ * What {@link Guard.protect} does with an {@link AuthError}: `'respond'`
+ * (default) answers with {@link Guard.respond}; `'throw'` rejects with it, so
+ * your own wrapper formats it. Other errors always reject.
+ */
+export type OnError = 'respond' | 'throw'
+
+/**
+ * Options of {@link createGuard}: verifier options, or a ready `verifier` to
+ * share one key cache between guards; plus `onError`.
+ *
+ * @example
+ * const options: GuardOptions = { verifier, onError: 'throw' }
+ */
+export type GuardOptions = (VerifierOptions | { verifier: Verifier }) & { onError?: OnError | undefined }
+
+/**
+ * A route handler behind {@link Guard.protect}: the request, its verified
+ * token, then whatever the runtime passes after the request (a Worker's `env`
+ * and `ctx`, Deno's `info`, Bun's `server`).
+ *
+ * @example
+ * const handler: GuardedHandler<[Env, ExecutionContext]> = (request, auth, env) => Response.json(auth.scopes)
+ */
+export type GuardedHandler<Rest extends unknown[] = []> = (
+  request: Request,
+  auth: AuthResult,
+  ...rest: Rest
+) => Response | Promise<Response>
+
+/**
+ * A fetch handler: what `export default { fetch }`, `Deno.serve` and
+ * `Bun.serve` take.
+ *
+ * @example
+ * const fetch: FetchHandler = guard.protect(handler)
+ */
+export type FetchHandler<Rest extends unknown[] = []> = (request: Request, ...rest: Rest) => Promise<Response>
+
+/** A guard: one verifier, any number of per-route requirements. */
+export interface Guard {
+  /** The verifier this guard uses. */
+  readonly verifier: Verifier
+  /**
+   * The verified token of `request`, once it meets `requirement`; rejects
+   * with an {@link AuthError}. A request this guard already authenticated is
+   * not verified again: only `requirement` is checked.
+   *
+   * @example
+   * const auth = await guard.authenticate(request, { scopes: ['orders:read'] })
+   */
+  authenticate(request: Request, requirement?: Requirement): Promise<AuthResult>
+  /**
+   * The RFC 6750 answer to an {@link AuthError}: its status, `WWW-Authenticate`
+   * and `Retry-After` headers, and the JSON body `{ error, error_description }`.
+   *
+   * @example
+   * try { auth = await guard.authenticate(request) } catch (error) {
+   *   if (error instanceof AuthError) return guard.respond(error)
+   *   throw error
+   * }
+   */
+  respond(error: AuthError): Response
+  /**
+   * Wraps `handler` so that it runs only for requests whose token is valid
+   * and meets `requirement` (omitted: authenticates only). Throws a TypeError
+   * at once if `requirement` is malformed.
+   *
+   * @example
+   * Deno.serve(guard.protect({ scopes: ['orders:read'] }, (request, auth) => Response.json(auth.clientId)))
+   */
+  protect<Rest extends unknown[] = []>(handler: GuardedHandler<Rest>): FetchHandler<Rest>
+  protect<Rest extends unknown[] = []>(
+    requirement: Requirement | undefined,
+    handler: GuardedHandler<Rest>,
+  ): FetchHandler<Rest>
+}
+
+/**
+ * Creates a {@link Guard} from verifier options or a ready `Verifier`.
+ * Throws a TypeError naming the option if the options are invalid.
+ *
+ * @example
+ * const guard = createGuard({ issuer: 'https://auth.example.com', audience: 'https://orders.example.com' })
+ * Bun.serve({ fetch: guard.protect({ clients: ['billing'] }, (request, auth) => new Response(auth.clientId)) })
+ */
+export function createGuard(options: GuardOptions | Verifier): Guard {
+  const { verifier, onError } = resolveGuardOptions(options, ['respond', 'throw'])
+  // Per request, what this guard verified: a second requirement on the same request is only checked.
+  const verified = new WeakMap<Request, AuthResult>()
+
+  async function authenticate(request: Request, requirement?: Requirement): Promise<AuthResult> {
+    const header = request.headers.get('authorization') ?? undefined
+    const auth = await verifier.authorize(header, requirement, verified.get(request))
+    verified.set(request, auth)
+    return auth
+  }
+
+  function protect<Rest extends unknown[]>(
+    ...args: [GuardedHandler<Rest>] | [Requirement | undefined, GuardedHandler<Rest>]
+  ): FetchHandler<Rest> {
+    const [requirement, handler] = args.length === 1 ? [undefined, args[0]] : args
+    validateRequirement(requirement)
+    if (typeof handler !== 'function') throw new TypeError('protect() needs a handler function')
+    return async (request, ...rest) => {
+      let auth: AuthResult
+      try {
+        auth = await authenticate(request, requirement)
+      } catch (error) {
+        if (error instanceof AuthError && onError === 'respond') return respond(error)
+        throw error
+      }
+      return handler(request, auth, ...rest)
+    }
+  }
+
+  return { verifier, authenticate, respond, protect }
+}
+
+/**
+ * The RFC 6750 `Response` for an {@link AuthError} (also {@link Guard.respond}).
+ *
+ * @example
+ * if (error instanceof AuthError) return respond(error)
+ */
+export function respond(error: AuthError): Response {
+  if (!(error instanceof AuthError)) throw new TypeError('respond() needs an AuthError')
+  return new Response(JSON.stringify(error.body), {
+    status: error.status,
+    headers: { ...error.headers, 'Content-Type': 'application/json' },
+  })
+}
