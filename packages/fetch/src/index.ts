@@ -15,11 +15,11 @@ import {
   AuthError,
   type AuthResult,
   type Requirement,
-  resolveGuardOptions,
   type Verifier,
   type VerifierOptions,
   validateRequirement,
 } from '@m2m-guard/core'
+import { resolveGuardOptions } from '@m2m-guard/core/adapter'
 
 export { AuthError, type AuthResult, type Requirement, type Verifier } from '@m2m-guard/core'
 

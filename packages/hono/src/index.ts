@@ -16,11 +16,11 @@ import {
   AuthError,
   type AuthResult,
   type Requirement,
-  resolveGuardOptions,
   type Verifier,
   type VerifierOptions,
   validateRequirement,
 } from '@m2m-guard/core'
+import { resolveGuardOptions } from '@m2m-guard/core/adapter'
 import { respond } from '@m2m-guard/fetch'
 import type { MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
