@@ -1,6 +1,8 @@
 export { CLIENT_ASSERTION_TYPE, MAX_ASSERTION_LIFETIME } from './client-assertion.js'
 export type { ClientAuthMethod } from './client-auth.js'
 export type { CannedResponse, Endpoint, Fault, FaultOptions } from './faults.js'
+export type { FlavorName } from './flavors/shape.js'
+export { FLAVOR_NAMES } from './flavors/table.js'
 export type { PublicKeyFormat, SigningKeyInput } from './jws-sign.js'
 export type { HmacConfusionOptions, MintOptions } from './mint.js'
 export type { AuthServerOptions, RegisteredClient, SigningAlgorithm } from './options.js'

@@ -1,4 +1,5 @@
 import { CLIENT_AUTH_METHODS } from './client-auth.js'
+import type { FlavorLayout } from './flavors/shape.js'
 import { SIGNING_ALGORITHMS } from './options.js'
 
 /** Where the server's endpoints are, derived once from the issuer. */
@@ -10,6 +11,8 @@ export interface Endpoints {
   readonly oauthMetadataUrl: string
   /** OpenID Connect Discovery: `/.well-known/openid-configuration` appended to the issuer. */
   readonly openidConfigurationUrl: string
+  /** Every URL that serves the metadata document. */
+  readonly metadataUrls: readonly string[]
 }
 
 /**
@@ -29,6 +32,31 @@ export function endpointsFor(origin: string, issuerPath: string): Endpoints {
     tokenEndpoint: `${issuer}/token`,
     oauthMetadataUrl: `${origin}/.well-known/oauth-authorization-server${issuerPath}`,
     openidConfigurationUrl: `${issuer}/.well-known/openid-configuration`,
+    metadataUrls: [
+      `${origin}/.well-known/oauth-authorization-server${issuerPath}`,
+      `${issuer}/.well-known/openid-configuration`,
+    ],
+  }
+}
+
+/**
+ * The endpoint URLs of a provider flavor: its paths below the origin. `oauthMetadataUrl`
+ * is its first metadata location (OpenID discovery where the provider has no RFC 8414).
+ *
+ * @example
+ * ```ts
+ * flavorEndpoints('http://127.0.0.1:4000', auth0Flavor().layout).issuer // 'http://127.0.0.1:4000/'
+ * ```
+ */
+export function flavorEndpoints(origin: string, layout: FlavorLayout): Endpoints {
+  const metadataUrls = layout.metadataPaths.map((path) => `${origin}${path}`)
+  return {
+    issuer: `${origin}${layout.issuerPath}`,
+    jwksUri: `${origin}${layout.jwksPath}`,
+    tokenEndpoint: `${origin}${layout.tokenPath}`,
+    oauthMetadataUrl: metadataUrls[0] as string,
+    openidConfigurationUrl: metadataUrls.find((url) => url.endsWith('/openid-configuration')) as string,
+    metadataUrls,
   }
 }
 

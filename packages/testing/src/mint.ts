@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { FlavorShape } from './flavors/shape.js'
 import {
   asKeyObject,
   type PublicKeyFormat,
@@ -28,7 +29,7 @@ export interface MintOptions {
   kid?: string | null
   /** Which key signs: the current or previous server key, a never-published one, or your own. Default `'current'`. */
   key?: 'current' | 'previous' | 'foreign' | SigningKeyInput
-  /** The `typ` header; `null` leaves it out. Default `'at+jwt'`. */
+  /** The `typ` header; `null` leaves it out. Default `'at+jwt'`, or the flavor's. */
   typ?: string | null
   /** Extra protected header fields (`jku`, `x5u`, `jwk`, `crit`, …); they win over the defaults. */
   header?: Record<string, unknown>
@@ -62,6 +63,8 @@ export interface MintContext {
   readonly tokenLifetime: number
   readonly clock: () => number
   readonly keys: KeyStore
+  /** A provider's shape: its claims and header instead of RFC 9068's. */
+  readonly flavor?: FlavorShape | undefined
 }
 
 /** The `client_id` of minted tokens unless the claims name another. */
@@ -82,15 +85,26 @@ export async function mintToken(
   options: MintOptions = {},
 ): Promise<string> {
   const now = Math.floor(context.clock() / 1000)
-  const clientId = typeof claims.client_id === 'string' ? claims.client_id : DEFAULT_MINT_CLIENT_ID
+  const { flavor } = context
+  const named = claims[flavor?.clientIdClaim ?? 'client_id']
+  const clientId = typeof named === 'string' ? named : DEFAULT_MINT_CLIENT_ID
+  const exp = now + (options.expiresIn ?? context.tokenLifetime)
   const payload: Record<string, unknown> = {
-    iss: context.issuer,
-    sub: clientId,
-    aud: context.audience,
-    client_id: clientId,
-    iat: now,
-    exp: now + (options.expiresIn ?? context.tokenLifetime),
-    jti: randomUUID(),
+    ...(flavor === undefined
+      ? {
+          iss: context.issuer,
+          sub: clientId,
+          aud: context.audience,
+          client_id: clientId,
+          iat: now,
+          exp,
+          jti: randomUUID(),
+        }
+      : {
+          ...flavor.claims(context.issuer, { clientId, scopes: undefined, audience: context.audience, now }),
+          iat: now,
+          exp,
+        }),
     ...(options.notBefore === undefined ? {} : { nbf: now + options.notBefore }),
     ...claims,
   }
@@ -99,10 +113,11 @@ export async function mintToken(
   const serverKey = await resolveServerKey(context.keys, options)
   const alg = options.alg ?? serverKey?.alg ?? 'RS256'
   const header: Record<string, unknown> & { alg: string } = { alg }
-  if (options.typ !== null) header.typ = options.typ ?? 'at+jwt'
+  const typ = options.typ === undefined ? (flavor === undefined ? 'at+jwt' : flavor.typ) : options.typ
+  if (typ !== null) header.typ = typ
   const kid = options.kid === undefined ? defaultKid(serverKey, options.key) : options.kid
   if (kid !== null && kid !== undefined) header.kid = kid
-  Object.assign(header, options.header)
+  Object.assign(header, flavor?.header?.(kid ?? undefined), options.header)
 
   if (serverKey === undefined) return signCompact(payload, header, options.key as SigningKeyInput)
   if (serverKey === context.keys.current) context.keys.noteSigned(serverKey, payload.exp)

@@ -1,4 +1,6 @@
 import type { JSONWebKeySet } from 'jose'
+import type { FlavorName, FlavorShape } from './flavors/shape.js'
+import { resolveFlavor } from './flavors/table.js'
 
 /**
  * JWS algorithms the server can sign its access tokens with.
@@ -93,6 +95,10 @@ export interface AuthServerOptions {
   clock?: () => number
   /** `Cache-Control: max-age` of the JWKS response, in seconds. Default 300. */
   jwksMaxAge?: number
+  /** Imitate a provider: its token header and claims, issuer shape and discovery layout. Default: none (RFC 9068). */
+  flavor?: FlavorName
+  /** The flavor's Entra tenant id, Okta authorization server id, Cognito user pool id, Keycloak realm or PingOne environment id. */
+  tenant?: string
 }
 
 /** {@link AuthServerOptions} with defaults applied and every value checked. */
@@ -106,6 +112,7 @@ export interface ResolvedOptions {
   clients: RegisteredClient[]
   clock: () => number
   jwksMaxAge: number
+  flavor: FlavorShape | undefined
 }
 
 // RFC 3986 path segments: unreserved, sub-delims, ':' '@' and percent-encodings.
@@ -121,13 +128,14 @@ const ISSUER_PATH = /^(?:\/(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})+)*$/
  */
 export function resolveOptions(options: AuthServerOptions = {}): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
+  const flavor = resolveFlavor(options.flavor, options.tenant, options.issuerPath)
   const {
     host = '127.0.0.1',
     port = 0,
     issuerPath = '',
     algorithm = 'RS256',
     tokenLifetime = 300,
-    audience = 'https://api.example',
+    audience = flavor?.defaultAudience ?? 'https://api.example',
     clients = [],
     clock = Date.now,
     jwksMaxAge = 300,
@@ -153,7 +161,7 @@ export function resolveOptions(options: AuthServerOptions = {}): ResolvedOptions
   if (!Number.isInteger(jwksMaxAge) || jwksMaxAge < 0) {
     throw new TypeError('"jwksMaxAge" option must be a non-negative integer')
   }
-  return { host, port, issuerPath, algorithm, tokenLifetime, audience, clients, clock, jwksMaxAge }
+  return { host, port, issuerPath, algorithm, tokenLifetime, audience, clients, clock, jwksMaxAge, flavor }
 }
 
 /**

@@ -44,8 +44,7 @@ export function createRouter(
   const paths = new Map<string, Endpoint>([
     [new URL(context.endpoints.jwksUri).pathname, 'jwks'],
     [new URL(context.endpoints.tokenEndpoint).pathname, 'token'],
-    [new URL(context.endpoints.oauthMetadataUrl).pathname, 'metadata'],
-    [new URL(context.endpoints.openidConfigurationUrl).pathname, 'metadata'],
+    ...context.endpoints.metadataUrls.map((url): [string, Endpoint] => [new URL(url).pathname, 'metadata']),
   ])
   return async (req, res) => {
     const endpoint = paths.get(pathOf(req.url))

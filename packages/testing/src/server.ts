@@ -2,9 +2,10 @@ import type { JWK } from 'jose'
 import { ClientAssertionVerifier } from './client-assertion.js'
 import { ClientRegistry } from './clients.js'
 import { type CannedResponse, type Endpoint, type Fault, FaultBoard, type FaultOptions } from './faults.js'
+import type { FlavorName } from './flavors/shape.js'
 import { listen } from './http-listener.js'
 import { KeyStore, type SigningKey } from './keys.js'
-import { buildMetadata, endpointsFor } from './metadata.js'
+import { buildMetadata, endpointsFor, flavorEndpoints } from './metadata.js'
 import {
   type HmacConfusionOptions,
   type MintContext,
@@ -80,15 +81,19 @@ export interface RotateKeysOptions {
  * ```
  */
 export interface AuthServer {
-  /** `http://127.0.0.1:PORT` plus the issuer path; no trailing slash. */
+  /** `http://127.0.0.1:PORT` plus the issuer path; no trailing slash, except where a flavor's issuer has one. */
   readonly issuer: string
   readonly jwksUri: string
   readonly tokenEndpoint: string
-  /** RFC 8414 metadata URL (path-inserted). */
+  /** RFC 8414 metadata URL (path-inserted); with a flavor, its first metadata location. */
   readonly metadataUrl: string
   /** OpenID Connect discovery URL. */
   readonly openidConfigurationUrl: string
   readonly port: number
+  /** The provider this server imitates, if any. */
+  readonly flavor: FlavorName | undefined
+  /** The flavor's tenant (Entra tenant id, Okta server id, Cognito pool id, Keycloak realm, PingOne environment). */
+  readonly tenant: string | undefined
   /** The metadata document both discovery URLs serve. */
   readonly metadata: Record<string, unknown>
   readonly keys: AuthServerKeys
@@ -155,13 +160,22 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
     config.host,
     config.port,
   )
-  const endpoints = endpointsFor(listener.origin, config.issuerPath)
+  const { flavor } = config
+  const endpoints = flavor
+    ? flavorEndpoints(listener.origin, flavor.layout)
+    : endpointsFor(listener.origin, config.issuerPath)
   const mint: MintContext = {
     issuer: endpoints.issuer,
     audience: config.audience,
     tokenLifetime: config.tokenLifetime,
     clock: config.clock,
     keys,
+    flavor,
+  }
+  const jwks = () => {
+    const set = keys.jwks()
+    const publish = flavor?.publishKey
+    return publish ? { keys: set.keys.map((jwk) => publish(jwk, endpoints.issuer)) } : set
   }
   const assertions = new ClientAssertionVerifier({ ...endpoints, clock: config.clock })
   const metadata = () =>
@@ -175,7 +189,7 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
     counters,
     closing: closing.signal,
     replies: {
-      jwks: () => jsonReply(200, keys.jwks(), { 'cache-control': `public, max-age=${config.jwksMaxAge}` }),
+      jwks: () => jsonReply(200, jwks(), { 'cache-control': `public, max-age=${config.jwksMaxAge}` }),
       metadata: () => jsonReply(200, metadata(), { 'cache-control': 'public, max-age=300' }),
       token: (req) => tokenReply(req, { registry, assertions, mint }),
     },
@@ -188,6 +202,8 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
     metadataUrl: endpoints.oauthMetadataUrl,
     openidConfigurationUrl: endpoints.openidConfigurationUrl,
     port: listener.port,
+    flavor: flavor?.name,
+    tenant: flavor?.tenant,
     get metadata() {
       return metadata()
     },
@@ -195,7 +211,7 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
       return {
         current: keyInfo(keys.current),
         previous: keys.previous && keyInfo(keys.previous),
-        jwks: keys.jwks(),
+        jwks: jwks(),
       }
     },
     get faults() {

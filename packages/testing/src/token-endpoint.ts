@@ -55,20 +55,27 @@ async function issueToken(req: IncomingMessage, context: TokenEndpointContext) {
     context.registry,
     context.assertions,
   )
-  const scopes = grantScopes(params.get('scope'), client.scopes)
-  const aud = grantAudience(
-    [...params.getAll('audience'), ...params.getAll('resource')],
-    client,
-    context.mint.audience,
-  )
+  const { flavor } = context.mint
+  const { scopes, audience: aud } = flavor?.grant?.(params, client, context.mint.audience) ?? {
+    scopes: grantScopes(params.get('scope'), client.scopes),
+    audience: grantAudience(
+      [...params.getAll('audience'), ...params.getAll('resource')],
+      client,
+      context.mint.audience,
+    ),
+  }
   const expiresIn = client.tokenLifetime ?? context.mint.tokenLifetime
   const scope = scopes.join(' ')
-  const claims = { sub: client.clientId, client_id: client.clientId, aud, ...(scope === '' ? {} : { scope }) }
+  const now = Math.floor(context.mint.clock() / 1000)
+  const claims =
+    flavor === undefined
+      ? { sub: client.clientId, client_id: client.clientId, aud, ...(scope === '' ? {} : { scope }) }
+      : { ...flavor.claims(context.mint.issuer, { clientId: client.clientId, scopes, audience: aud, now }) }
   const accessToken = await mintToken(context.mint, claims, { expiresIn })
   return {
     access_token: accessToken,
     token_type: 'Bearer',
     expires_in: expiresIn,
-    ...(scope === '' ? {} : { scope }),
+    ...(scope === '' || flavor?.replyScope === false ? {} : { scope }),
   }
 }

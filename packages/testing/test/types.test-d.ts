@@ -5,6 +5,7 @@ import {
   createAuthServer,
   type Endpoint,
   type Fault,
+  type FlavorName,
   type KeyInfo,
   type MintOptions,
   type RegisteredClient,
@@ -14,6 +15,15 @@ import type { CryptoKey, JWK } from 'jose'
 import { describe, expectTypeOf, it } from 'vitest'
 
 describe('public types', () => {
+  it('flavor names the providers the server imitates', () => {
+    expectTypeOf<AuthServerOptions['flavor']>().toEqualTypeOf<FlavorName | undefined>()
+    expectTypeOf<FlavorName>().toEqualTypeOf<
+      'auth0' | 'okta' | 'entra' | 'entra-v1' | 'cognito' | 'keycloak' | 'pingone'
+    >()
+    expectTypeOf<AuthServer['flavor']>().toEqualTypeOf<FlavorName | undefined>()
+    expectTypeOf<AuthServer['tenant']>().toEqualTypeOf<string | undefined>()
+  })
+
   it('createAuthServer takes optional options and resolves to an AuthServer', () => {
     expectTypeOf(createAuthServer).parameter(0).toEqualTypeOf<AuthServerOptions | undefined>()
     expectTypeOf(createAuthServer).returns.resolves.toEqualTypeOf<AuthServer>()
