@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Tarball smoke test: packs core and the three adapters as they would be
+ * Tarball smoke test: packs core, the three adapters and redis as they would be
  * published, lints the tarballs (publint --strict, attw --profile esm-only),
  * installs them into a fresh project outside the workspace with the
  * frameworks, and uses them from ESM, from CommonJS require(), and from
@@ -22,7 +22,7 @@ import { promisify } from 'node:util'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const fixtures = fileURLToPath(new URL('./pack-smoke/', import.meta.url))
-const packages = ['core', 'express', 'koa', 'fastify', 'fetch', 'hono']
+const packages = ['core', 'express', 'koa', 'fastify', 'fetch', 'hono', 'redis']
 const keep = process.argv.includes('--keep')
 const bin = (name) => join(root, 'node_modules', '.bin', name)
 // The frameworks at the versions the workspace tests, so the store already has them.

@@ -19,4 +19,7 @@ const guard = forExpress.createGuard({
   audience: 'https://orders.example.com',
 })
 assert.equal(typeof guard.require(), 'function')
+const redis = require('@m2m-guard/redis')
+assert.equal(typeof redis.createRedisReplayStore, 'function')
+assert.equal(typeof redis.createRedisTokenStore, 'function')
 console.log('cjs: ok')

@@ -1,0 +1,6 @@
+export type { IoRedisClient, NodeRedisClient, RedisClient } from './connection.js'
+export { RedisStoreError, type RedisStoreFailure } from './errors.js'
+export type { RedisStoreOptions } from './options.js'
+export { createRedisReplayStore } from './replay-store.js'
+export { createRedisTokenStore } from './token-store.js'
+export type { ReplayStore, StoredToken, TokenLock, TokenStore } from './types.js'
