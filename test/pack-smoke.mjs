@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Tarball smoke test: packs core, the three adapters and redis as they would be
+ * Tarball smoke test: packs core, the adapters and redis as they would be
  * published, lints the tarballs (publint --strict, attw --profile esm-only),
  * installs them into a fresh project outside the workspace with the
  * frameworks, and uses them from ESM, from CommonJS require(), and from
