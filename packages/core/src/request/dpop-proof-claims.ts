@@ -1,0 +1,77 @@
+/**
+ * The claims of a DPoP proof whose signature verified (RFC 9449 §4.3 checks
+ * 3 and 8–12): `jti`, `htm`, `htu`, `iat`, `ath` and, with server nonces,
+ * `nonce`.
+ */
+import { BindingFailure, invalidProof } from '../policy/binding-failure.js'
+import { normaliseHtu } from './dpop-htu.js'
+import type { DpopNonces } from './dpop-nonce.js'
+import { sha256Base64url } from './sha256.js'
+
+/** Longest `jti` accepted (RFC 9449 §11.1: refuse huge ones). A UUID is 36. */
+export const MAX_JTI_LENGTH = 256
+
+/** How old, in time, a proof may be. */
+export interface ProofClaimsPolicy {
+  /** Seconds a proof is accepted after its `iat`. */
+  readonly proofMaxAge: number
+  /** Seconds of clock skew allowed either way. */
+  readonly clockTolerance: number
+  /** Server nonces, when the API demands them. */
+  readonly nonces: DpopNonces | undefined
+}
+
+interface ClaimsContext {
+  readonly method: string
+  readonly htu: string
+  readonly accessToken: string
+  readonly now: number
+}
+
+/**
+ * Checks the claims; returns the `jti` and until when (ms) it must be
+ * remembered. Throws a `BindingFailure`.
+ *
+ * @example
+ * checkProofClaims(payload, { method: 'GET', htu, accessToken, now }, { proofMaxAge: 300, clockTolerance: 5, nonces: undefined })
+ */
+export function checkProofClaims(
+  payload: Record<string, unknown>,
+  context: ClaimsContext,
+  policy: ProofClaimsPolicy,
+): { jti: string; expiresAt: number } {
+  const { jti, htm, htu, iat, ath } = payload
+  if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH) {
+    throw invalidProof(
+      'dpop_claim_invalid',
+      `DPoP proof "jti" must be a string of 1-${MAX_JTI_LENGTH} characters`,
+    )
+  }
+  if (typeof htm !== 'string') throw invalidProof('dpop_claim_invalid', 'DPoP proof "htm" must be a string')
+  if (htm !== context.method)
+    throw invalidProof('dpop_method_mismatch', 'DPoP proof "htm" does not match the request method')
+  if (typeof htu !== 'string') throw invalidProof('dpop_claim_invalid', 'DPoP proof "htu" must be a string')
+  if (normaliseHtu(htu) !== context.htu) {
+    throw invalidProof('dpop_url_mismatch', 'DPoP proof "htu" does not match the request URL')
+  }
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) {
+    throw invalidProof('dpop_claim_invalid', 'DPoP proof "iat" must be a number')
+  }
+  const now = context.now / 1000
+  if (iat > now + policy.clockTolerance) {
+    throw invalidProof('dpop_proof_issued_in_future', 'DPoP proof "iat" is in the future')
+  }
+  const acceptedUntil = iat + policy.proofMaxAge + policy.clockTolerance
+  if (now > acceptedUntil) throw invalidProof('dpop_proof_expired', 'DPoP proof is too old')
+  if (typeof ath !== 'string' || ath !== sha256Base64url(context.accessToken)) {
+    throw invalidProof('dpop_ath_mismatch', 'DPoP proof "ath" does not match the access token')
+  }
+  if (policy.nonces !== undefined && !policy.nonces.check(payload.nonce)) {
+    throw new BindingFailure(
+      'dpop_nonce_required',
+      'use_dpop_nonce',
+      payload.nonce === undefined ? 'DPoP proof needs a nonce' : 'DPoP proof nonce is not current',
+    )
+  }
+  return { jti, expiresAt: Math.ceil(acceptedUntil * 1000) }
+}
