@@ -7,8 +7,8 @@
  */
 import { type CryptoKey, compactVerify, importJWK } from 'jose'
 import { LRUCache } from 'lru-cache'
-import { decodeSegment, isCompactJws, parseJsonObject } from '../jws.js'
 import { invalidProof } from '../policy/binding-failure.js'
+import { decodeSegment, isCompactJws, parseJsonObject } from '../token/compact-jws.js'
 import { checkProofClaims, type ProofClaimsPolicy } from './dpop-proof-claims.js'
 import { jwkThumbprint, type PublicJwk, publicJwkFor } from './jwk-thumbprint.js'
 
