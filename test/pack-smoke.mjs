@@ -22,7 +22,7 @@ import { promisify } from 'node:util'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const fixtures = fileURLToPath(new URL('./pack-smoke/', import.meta.url))
-const packages = ['core', 'express', 'koa', 'fastify', 'fetch', 'hono', 'redis']
+const packages = ['core', 'express', 'koa', 'fastify', 'fetch', 'hono', 'redis', 'nestjs']
 const keep = process.argv.includes('--keep')
 const bin = (name) => join(root, 'node_modules', '.bin', name)
 // The frameworks at the versions the workspace tests, so the store already has them.
@@ -89,6 +89,12 @@ try {
       koa: versionOf('koa'),
       fastify: versionOf('fastify'),
       hono: unexportedVersionOf('hono'),
+      '@nestjs/common': versionOf('@nestjs/common'),
+      '@nestjs/core': versionOf('@nestjs/core'),
+      '@nestjs/platform-express': versionOf('@nestjs/platform-express'),
+      // Its `exports` hide package.json: the range the tests install it with.
+      'reflect-metadata': fromTests('./package.json').devDependencies['reflect-metadata'],
+      rxjs: versionOf('rxjs'),
       '@types/express': versionOf('@types/express'),
       '@types/koa': versionOf('@types/koa'),
       '@types/node': createRequire(join(root, 'package.json'))('@types/node/package.json').version,
@@ -113,6 +119,7 @@ try {
     run('import from ESM, guard real routes', process.execPath, ['esm.mjs'], project),
     run('require() from CommonJS', process.execPath, ['cjs.cjs'], project),
     run('web-standard fetch gate and Hono on Node', process.execPath, ['web.mjs'], project),
+    run('a Nest app with the packed module', process.execPath, ['nest.mjs'], project),
     run(
       'TypeScript nodenext, skipLibCheck off',
       process.execPath,

@@ -215,21 +215,21 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'route-declared requirement: met',
     path: '/declared',
-    only: ['fastify'],
+    only: ['fastify', 'nestjs'],
     authorization: bearer({ scope: 'orders:read' }),
     ...ok('billing', ['orders:read']),
   },
   {
     name: 'route-declared requirement: no token',
     path: '/declared',
-    only: ['fastify'],
+    only: ['fastify', 'nestjs'],
     authorization: header(undefined),
     ...refused(401, 'unauthorized', 'authentication required', `Bearer realm="${REALM}"`),
   },
   {
     name: 'route-declared requirement: client not allowed',
     path: '/declared',
-    only: ['fastify'],
+    only: ['fastify', 'nestjs'],
     authorization: bearer({ scope: 'orders:read', client_id: 'reporting' }),
     ...refused(
       403,

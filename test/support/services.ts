@@ -22,8 +22,9 @@ import fastify4 from 'fastify4'
 import { Hono } from 'hono'
 import Koa from 'koa'
 import Koa2 from 'koa2'
+import { type NestPlatform, nestService } from './nestjs.js'
 
-export type Adapter = 'express' | 'koa' | 'fastify' | 'fetch' | 'hono'
+export type Adapter = 'express' | 'koa' | 'fastify' | 'fetch' | 'hono' | 'nestjs'
 
 /** The verifiers a service is built with: `main`, and `cold`, whose issuer cannot be reached. */
 export interface Verifiers {
@@ -165,6 +166,13 @@ function honoService({ main, cold }: Verifiers): Promise<Service> {
   return listen(getRequestListener(app.fetch), calls)
 }
 
+async function nestjsService(platform: NestPlatform, verifiers: Verifiers): Promise<Service> {
+  const calls: string[] = []
+  const nest = await nestService(platform, verifiers, { calls, answer })
+  const service = await listen(nest.listener, calls)
+  return { ...service, close: () => service.close().then(nest.close) }
+}
+
 async function listen(handler: RequestListener, calls: string[]): Promise<Service> {
   const server: Server = createServer(handler)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -203,4 +211,14 @@ export const TARGETS: Target[] = [
   },
   { name: 'fetch gate on Node', adapter: 'fetch', start: fetchService },
   { name: `hono ${unexportedVersion('hono')}`, adapter: 'hono', start: honoService },
+  {
+    name: `nestjs ${version('@nestjs/core')} express`,
+    adapter: 'nestjs',
+    start: (v) => nestjsService('express', v),
+  },
+  {
+    name: `nestjs ${version('@nestjs/core')} fastify`,
+    adapter: 'nestjs',
+    start: (v) => nestjsService('fastify', v),
+  },
 ]

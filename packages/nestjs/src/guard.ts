@@ -1,0 +1,73 @@
+/**
+ * The global guard: every HTTP route needs a valid token unless it is
+ * `@Public()`, and must meet every requirement its controller and handler
+ * declare. A refusal sets the RFC 6750 headers on the response and throws an
+ * {@link M2mAuthException} carrying status and body.
+ */
+import { AuthError, type AuthResult, type Verifier } from '@m2m-guard/core'
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common'
+import { HttpAdapterHost } from '@nestjs/core'
+import { M2mAuthException } from './exception.js'
+import { type RoutePolicy, routePolicy } from './metadata.js'
+import { M2M_GUARD_VERIFIER } from './tokens.js'
+
+/** The request as both platforms give it: Express's `req`, Fastify's `request`. */
+interface HttpRequest {
+  headers: { authorization?: string | undefined }
+  auth?: AuthResult
+}
+
+/**
+ * Installed by `M2mGuardModule` as `APP_GUARD`; you do not register it yourself.
+ *
+ * @example
+ * // Inside the module, as installed:
+ * { provide: APP_GUARD, useClass: M2mGuard }
+ */
+@Injectable()
+export class M2mGuard implements CanActivate {
+  // Read once per route: metadata does not change after the app starts.
+  readonly #policies = new WeakMap<object, WeakMap<object, RoutePolicy>>()
+
+  constructor(
+    @Inject(M2M_GUARD_VERIFIER) private readonly verifier: Verifier,
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const policy = this.#policy(context.getClass(), context.getHandler())
+    if (policy.isPublic) return true
+    // Deny by default: gateways and microservices carry no Authorization
+    // header this guard could read. Mark their handlers @Public() and guard them otherwise.
+    if (context.getType() !== 'http') return false
+    const http = context.switchToHttp()
+    const request = http.getRequest<HttpRequest>()
+    const [first, ...rest] = policy.requirements
+    try {
+      const auth = await this.verifier.authorize(request.headers.authorization, first, request.auth)
+      for (const requirement of rest) this.verifier.check(auth, requirement)
+      request.auth = auth
+      return true
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error
+      const response = http.getResponse<unknown>()
+      const adapter = this.adapterHost.httpAdapter
+      for (const [name, value] of Object.entries(error.headers)) adapter.setHeader(response, name, value)
+      throw new M2mAuthException(error)
+    }
+  }
+
+  #policy(controller: object, handler: object): RoutePolicy {
+    let byController = this.#policies.get(handler)
+    if (byController === undefined) {
+      byController = new WeakMap()
+      this.#policies.set(handler, byController)
+    }
+    let policy = byController.get(controller)
+    if (policy === undefined) {
+      policy = routePolicy(controller, handler)
+      byController.set(controller, policy)
+    }
+    return policy
+  }
+}
