@@ -3,7 +3,18 @@ import { defineConfig } from 'vitest/config'
 
 // Tests import the workspace packages through their published entry points
 // (built `dist/`), so they exercise what users install. `pnpm test` builds first.
-const packages = ['core', 'express', 'koa', 'fastify', 'testing', 'client', 'fetch', 'hono', 'redis', 'nestjs']
+const packages = [
+  'core',
+  'express',
+  'koa',
+  'fastify',
+  'testing',
+  'client',
+  'fetch',
+  'hono',
+  'redis',
+  'nestjs',
+]
 
 export default defineConfig({
   test: {

@@ -2,7 +2,8 @@
  * `M2mGuardModule.forRoot(options)` / `forRootAsync({ useFactory, inject, imports })`:
  * one verifier for the app and the global deny-by-default guard.
  */
-import { resolveGuardOptions, type Verifier, type VerifierOptions } from '@m2m-guard/core'
+import type { Verifier, VerifierOptions } from '@m2m-guard/core'
+import { resolveGuardOptions } from '@m2m-guard/core/adapter'
 import { ConfigurableModuleBuilder, Global, Module } from '@nestjs/common'
 import { APP_GUARD } from '@nestjs/core'
 import { M2mGuard } from './guard.js'
