@@ -14,6 +14,7 @@ const packages = [
   'hono',
   'redis',
   'nestjs',
+  'cli',
 ]
 
 export default defineConfig({

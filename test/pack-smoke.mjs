@@ -22,7 +22,7 @@ import { promisify } from 'node:util'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const fixtures = fileURLToPath(new URL('./pack-smoke/', import.meta.url))
-const packages = ['core', 'express', 'koa', 'fastify', 'fetch', 'hono', 'redis', 'nestjs']
+const packages = ['core', 'express', 'koa', 'fastify', 'fetch', 'hono', 'redis', 'nestjs', 'cli']
 const keep = process.argv.includes('--keep')
 const bin = (name) => join(root, 'node_modules', '.bin', name)
 // The frameworks at the versions the workspace tests, so the store already has them.
@@ -120,6 +120,12 @@ try {
     run('require() from CommonJS', process.execPath, ['cjs.cjs'], project),
     run('web-standard fetch gate and Hono on Node', process.execPath, ['web.mjs'], project),
     run('a Nest app with the packed module', process.execPath, ['nest.mjs'], project),
+    run(
+      'the installed m2m-guard bin runs',
+      join(project, 'node_modules', '.bin', 'm2m-guard'),
+      ['--help'],
+      project,
+    ),
     run(
       'TypeScript nodenext, skipLibCheck off',
       process.execPath,

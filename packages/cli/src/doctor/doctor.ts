@@ -1,0 +1,276 @@
+/**
+ * `m2m-guard doctor`: is this issuer usable by core, as configured? Each
+ * check is one line; the last one runs core's own verifier (`warmUp`), so
+ * the doctor and the service can never disagree about the keys.
+ */
+import { createVerifier, type VerifierEvent } from '@m2m-guard/core'
+import type { CheckLine } from '../check-lines.js'
+import { printable } from '../printable.js'
+import { discover, skipped } from './discovery.js'
+import { cacheControlCheck, clockCheck } from './freshness.js'
+import { keySetCheck } from './key-set.js'
+import { fixForFailure, type Probe, type ProbeOptions, probeUrl } from './probe.js'
+import { transportVerdict } from './url-policy.js'
+
+/** What to examine. */
+export interface DoctorOptions {
+  issuer: string
+  audience: string
+  /** Skip discovery and use this key URL, as the `jwksUri` option does. */
+  jwksUri?: string | undefined
+  allowInsecureHttp?: boolean | undefined
+  /** Per request, in ms. Default 5000 (core's jwksCache.timeout). */
+  timeout?: number | undefined
+  /** Seconds of skew core tolerates. Default 5. */
+  clockTolerance?: number | undefined
+  fetch?: typeof globalThis.fetch | undefined
+  clock?: (() => number) | undefined
+  /** Told before each network step, for a progress line. */
+  onProgress?: ((step: string) => void) | undefined
+}
+
+/** The doctor's findings. */
+export interface DoctorReport {
+  ok: boolean
+  issuer: string
+  audience: string
+  jwksUri: string | undefined
+  checks: CheckLine[]
+}
+
+/**
+ * Runs every check against the issuer.
+ *
+ * @example
+ * const report = await runDoctor({ issuer: 'https://idp.example', audience: 'https://orders.example' })
+ * console.log(report.ok)
+ */
+export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
+  const probeOptions: ProbeOptions = {
+    timeout: options.timeout ?? 5000,
+    fetch: options.fetch ?? globalThis.fetch,
+    clock: options.clock ?? Date.now,
+  }
+  const allowInsecureHttp = options.allowInsecureHttp ?? false
+  const progress = options.onProgress ?? (() => {})
+  const checks: CheckLine[] = []
+  const report = (jwksUri: string | undefined): DoctorReport => ({
+    ok: checks.every((check) => check.status !== 'fail'),
+    issuer: options.issuer,
+    audience: options.audience,
+    jwksUri,
+    checks,
+  })
+
+  const issuerUrl = urlCheck('issuer_url', 'issuer URL', options.issuer, allowInsecureHttp)
+  checks.push(issuerUrl.line)
+  const probes: Probe[] = []
+  let jwksUri = options.jwksUri
+  if (jwksUri === undefined) {
+    if (issuerUrl.url === undefined) return report(undefined)
+    progress('discovery')
+    const discovery = await discover(options.issuer, probeOptions)
+    checks.push(...discovery.checks)
+    probes.push(...discovery.probes)
+    jwksUri = discovery.jwksUri
+  } else {
+    checks.push(skipped('discovery', 'discovery', 'the key URL is given (--jwks-uri)'))
+  }
+  const remaining = ['jwks', 'keys', 'cache_control', 'redirects', 'clock', 'verifier']
+  if (jwksUri === undefined) {
+    checks.push(skipped('jwks_uri', 'jwks_uri', 'no key URL'))
+    finishWithout(checks, probes, remaining, options.clockTolerance ?? 5)
+    return report(undefined)
+  }
+  const keyUrl = urlCheck('jwks_uri', 'jwks_uri', jwksUri, allowInsecureHttp)
+  checks.push(keyUrl.line)
+  if (keyUrl.url === undefined) {
+    finishWithout(checks, probes, remaining, options.clockTolerance ?? 5)
+    return report(jwksUri)
+  }
+
+  progress('JWKS')
+  const jwks = await probeUrl(keyUrl.url.href, probeOptions)
+  probes.push(jwks)
+  checks.push(jwksCheck(jwks))
+  if (jwks.body !== undefined) {
+    checks.push(keySetCheck(jwks.body, undefined))
+    checks.push(cacheControlCheck(jwks.headers?.get('cache-control') ?? null))
+  } else {
+    checks.push(
+      skipped('keys', 'keys', 'no key set'),
+      skipped('cache_control', 'Cache-Control', 'no key set'),
+    )
+  }
+  checks.push(redirectCheck(probes))
+  checks.push(clockCheck(probes, options.clockTolerance ?? 5))
+  progress('verifier')
+  checks.push(await verifierCheck(options, jwksUri, probeOptions, allowInsecureHttp))
+  return report(jwksUri)
+}
+
+function urlCheck(
+  id: string,
+  label: string,
+  value: string,
+  allowInsecureHttp: boolean,
+): { line: CheckLine; url: URL | undefined } {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return {
+      line: {
+        id,
+        status: 'fail',
+        label,
+        detail: `${printable(value)} is not an absolute URL`,
+        fix: 'give a URL such as https://idp.example',
+      },
+      url: undefined,
+    }
+  }
+  const verdict = transportVerdict(url, allowInsecureHttp)
+  if (!verdict.ok) {
+    return {
+      line: { id, status: 'fail', label, detail: `${url.href}: ${verdict.problem}`, fix: verdict.fix },
+      url: undefined,
+    }
+  }
+  return { line: { id, status: 'pass', label, detail: `${printable(value)} (${verdict.note})` }, url }
+}
+
+function jwksCheck(probe: Probe): CheckLine {
+  const line = (status: CheckLine['status'], detail: string, fix?: string): CheckLine => ({
+    id: 'jwks',
+    status,
+    label: 'JWKS',
+    detail,
+    ...(fix === undefined ? {} : { fix }),
+  })
+  if (probe.error !== undefined)
+    return line('fail', `${probe.url}: ${printable(probe.error)}`, fixForFailure(probe.error))
+  if (probe.status !== 200) {
+    return line(
+      'fail',
+      `${probe.url} answered HTTP ${probe.status} in ${probe.ms} ms`,
+      probe.status !== undefined && probe.status >= 500
+        ? 'the issuer is failing: core serves cached keys for jwksCache.staleIfError (6 h), then answers 503'
+        : 'check the key URL: core needs HTTP 200 with the key set',
+    )
+  }
+  if (probe.oversized === true) {
+    return line(
+      'fail',
+      `${probe.url}: larger than 512 KiB`,
+      'core refuses key sets over jwksCache.maxResponseBytes (256 KiB)',
+    )
+  }
+  const bytes = Buffer.byteLength(probe.body ?? '')
+  if (bytes > 256 * 1024) {
+    return line(
+      'fail',
+      `${probe.url}: ${bytes} bytes`,
+      'core refuses key sets over jwksCache.maxResponseBytes (256 KiB)',
+    )
+  }
+  const slow = probe.ms > 1000
+  return line(
+    slow ? 'warn' : 'pass',
+    `${probe.url} answered 200 in ${probe.ms} ms (${bytes} bytes)`,
+    slow
+      ? 'slow key fetches delay the first request after each refresh: call verifier.warmUp() at boot'
+      : undefined,
+  )
+}
+
+function redirectCheck(probes: readonly Probe[]): CheckLine {
+  const redirects = probes.flatMap((probe) => probe.redirects)
+  const refused = probes.find((probe) => probe.error?.includes('redirect') === true)
+  if (refused !== undefined) {
+    return {
+      id: 'redirects',
+      status: 'fail',
+      label: 'redirects',
+      detail: `${printable(redirects.join(', '))}: ${printable(refused.error)}`,
+      fix: 'configure the final URL (--jwks-uri / jwksUri); keys must come from the origin asked',
+    }
+  }
+  if (redirects.length === 0) return { id: 'redirects', status: 'pass', label: 'redirects', detail: 'none' }
+  return {
+    id: 'redirects',
+    status: 'warn',
+    label: 'redirects',
+    detail: `${printable(redirects.join(', '))} (same origin: core follows up to 3)`,
+    fix: 'configure the final URL to save a round trip per fetch',
+  }
+}
+
+async function verifierCheck(
+  options: DoctorOptions,
+  jwksUri: string,
+  probeOptions: ProbeOptions,
+  allowInsecureHttp: boolean,
+): Promise<CheckLine> {
+  const events: VerifierEvent[] = []
+  const line = (status: CheckLine['status'], detail: string, fix?: string): CheckLine => ({
+    id: 'verifier',
+    status,
+    label: 'verifier',
+    detail,
+    ...(fix === undefined ? {} : { fix }),
+  })
+  let verifier: ReturnType<typeof createVerifier>
+  try {
+    verifier = createVerifier({
+      issuer: options.issuer,
+      audience: options.audience,
+      ...(options.jwksUri === undefined ? {} : { jwksUri }),
+      allowInsecureHttp,
+      jwksCache: { timeout: probeOptions.timeout },
+      tokenCache: false,
+      fetch: probeOptions.fetch,
+      onEvent: (event) => events.push(event),
+    })
+  } catch (error) {
+    return line(
+      'fail',
+      `createVerifier refuses these options: ${printable((error as Error).message)}`,
+      'fix the option it names',
+    )
+  }
+  try {
+    await verifier.warmUp()
+  } catch (error) {
+    return line('fail', `warmUp() failed: ${printable((error as Error).message)}`, 'see the checks above')
+  }
+  const fetched = events.find((event) => event.type === 'keys_fetched')
+  const count = verifier.keyStatus().keyCount
+  return line(
+    'pass',
+    `core's verifier fetched ${count} usable key${count === 1 ? '' : 's'}${fetched?.type === 'keys_fetched' ? ` in ${Math.round(fetched.durationMs)} ms` : ''}`,
+  )
+}
+
+function finishWithout(
+  checks: CheckLine[],
+  probes: readonly Probe[],
+  ids: string[],
+  tolerance: number,
+): void {
+  const labels: Record<string, string> = {
+    jwks: 'JWKS',
+    keys: 'keys',
+    cache_control: 'Cache-Control',
+    redirects: 'redirects',
+    clock: 'clock skew',
+    verifier: 'verifier',
+  }
+  for (const id of ids) {
+    if (id === 'redirects' && probes.some((probe) => probe.status !== undefined))
+      checks.push(redirectCheck(probes))
+    else if (id === 'clock' && probes.some((probe) => probe.headers !== undefined))
+      checks.push(clockCheck(probes, tolerance))
+    else checks.push(skipped(id, labels[id] ?? id, 'no key set'))
+  }
+}

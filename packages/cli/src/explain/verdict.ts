@@ -1,0 +1,143 @@
+/**
+ * From core's verdict to the checklist: which check a rejection's `reason`
+ * belongs to, which checks it implies passed, and which core never reached.
+ */
+import type { AuthError } from '@m2m-guard/core'
+import type { CheckLine } from '../check-lines.js'
+import { CHECK_IDS, type CheckId, type Observation } from './observations.js'
+import type { EffectiveProfile } from './profile.js'
+
+const LABELS: Record<CheckId, string> = {
+  shape: 'shape',
+  header: 'header',
+  alg: 'alg',
+  key: 'key',
+  signature: 'signature',
+  claims: 'claim types',
+  iss: 'iss',
+  aud: 'aud',
+  exp: 'exp',
+  nbf: 'nbf',
+  iat: 'iat',
+  typ: 'typ',
+  scopes: 'scopes',
+  client: 'client',
+}
+
+// The order core works in: the token's form, then its key and signature, then its claims
+// (jose's order within them differs from the printed one), then the route's requirement.
+const STAGE: Record<CheckId, number> = {
+  shape: 0,
+  header: 0,
+  alg: 0,
+  key: 1,
+  signature: 1,
+  claims: 2,
+  iss: 2,
+  aud: 2,
+  exp: 2,
+  nbf: 2,
+  iat: 2,
+  typ: 2,
+  scopes: 3,
+  client: 3,
+}
+
+const BY_REASON: Record<string, CheckId> = {
+  token_too_large: 'shape',
+  algorithm_not_allowed: 'alg',
+  unknown_key: 'key',
+  keys_unavailable: 'key',
+  signature_invalid: 'signature',
+  issuer_mismatch: 'iss',
+  issuer_unknown: 'iss',
+  issuer_not_allowed: 'iss',
+  audience_mismatch: 'aud',
+  token_expired: 'exp',
+  token_not_yet_valid: 'nbf',
+  token_too_old: 'iat',
+  token_issued_in_future: 'iat',
+  typ_mismatch: 'typ',
+  insufficient_scope: 'scopes',
+  client_not_allowed: 'client',
+}
+
+/**
+ * The check a rejection belongs to. `shapeStage` is where local decoding
+ * failed, if it did (core words every malformed token alike).
+ *
+ * @example
+ * failedCheck(error, undefined, profile) // 'exp' for reason token_expired
+ */
+export function failedCheck(
+  error: AuthError,
+  shapeStage: CheckId | undefined,
+  profile: EffectiveProfile,
+): CheckId {
+  const byReason = BY_REASON[error.reason]
+  if (byReason !== undefined) return byReason
+  if (error.reason === 'token_malformed') {
+    if (shapeStage !== undefined) return shapeStage
+    return /'kid'/.test(error.description) ? 'header' : 'claims'
+  }
+  if (error.reason === 'missing_claim' || error.reason === 'invalid_claim') {
+    const claim = /'([^']+)'/.exec(error.description)?.[1] ?? ''
+    if (['iss', 'aud', 'exp', 'nbf', 'iat'].includes(claim)) return claim as CheckId
+    if (profile.scopeClaims.includes(claim) || claim.startsWith('scope')) return 'scopes'
+    if (profile.clientIdClaims.includes(claim)) return 'client'
+  }
+  return 'claims'
+}
+
+/**
+ * The printed checklist: every check when the token passed; otherwise the
+ * failed one ✗, earlier stages ✓, its own stage as observed, later ones not reached.
+ * An issuer no profile names is refused before any key is looked up.
+ *
+ * @example
+ * const lines = checklist(observations, error, 'exp')
+ */
+export function checklist(
+  observations: Map<CheckId, Observation>,
+  error: AuthError | undefined,
+  failed: CheckId | undefined,
+): CheckLine[] {
+  const failedStage =
+    failed === undefined
+      ? undefined
+      : (error?.reason as string | undefined) === 'issuer_unknown'
+        ? 0.5
+        : STAGE[failed]
+  const lines: CheckLine[] = []
+  for (const id of CHECK_IDS) {
+    const seen = observations.get(id) ?? { ok: undefined, detail: '' }
+    const line = (status: CheckLine['status'], detail: string): CheckLine => ({
+      id,
+      status,
+      label: LABELS[id],
+      detail,
+    })
+    if (error === undefined || failed === undefined) {
+      if (id !== 'claims') lines.push(line('pass', seen.detail))
+    } else if (id === failed) {
+      lines.push(
+        line(
+          'fail',
+          seen.ok === false
+            ? seen.detail
+            : `${error.description}${seen.detail === '' ? '' : `; ${seen.detail}`}`,
+        ),
+      )
+    } else if (id === 'claims') {
+      // Printed only when it is the failed one: the types of iss, exp… are part of their own rows.
+    } else if (STAGE[id] < (failedStage as number)) {
+      lines.push(line('pass', seen.detail))
+    } else if (STAGE[id] === failedStage && seen.ok !== undefined) {
+      lines.push(line(seen.ok ? 'pass' : 'fail', seen.ok ? seen.detail : `${seen.detail} (fails too)`))
+    } else {
+      const preview = seen.ok === false ? `would fail too: ${seen.detail}` : seen.detail
+      lines.push(line('skip', `not reached${preview === '' ? '' : `; ${preview}`}`))
+    }
+  }
+  return lines
+}

@@ -1,0 +1,75 @@
+/** The `--help` text of the command and of each subcommand. */
+
+export const MAIN_HELP = `Usage: m2m-guard <command> [options]
+
+Checks OAuth 2.0 client-credentials setups the way @m2m-guard/core sees them.
+
+Commands:
+  doctor   is this issuer usable? discovery, keys, caching, clock, TLS
+  explain  why does this token pass or fail? runs the real verifier
+  decode   show a token's header and claims (does not verify)
+
+Run m2m-guard <command> --help for its options.
+Exit status: 0 all is well, 1 a check failed, 2 a usage error.`
+
+export const DOCTOR_HELP = `Usage: m2m-guard doctor --issuer URL --audience AUD [options]
+
+Checks, one line each, what a verifier for this issuer depends on: discovery
+(RFC 8414, then OpenID), that the metadata names exactly this issuer, the
+JWKS (reachable, time, keys and algorithms, Cache-Control), redirects, TLS,
+and clock skew from the issuer's Date header; then runs core's verifier
+warm-up against it.
+
+Options:
+  --issuer URL             the issuer, exactly as tokens carry it in iss (required)
+  --audience AUD           the audience your API expects (required)
+  --jwks-uri URL           the key set's URL, skipping discovery (as the jwksUri option)
+  --allow-insecure-http    accept plain http on non-loopback hosts (as allowInsecureHttp)
+  --clock-tolerance S      seconds of skew the verifier allows (default 5)
+  --timeout MS             per request (default 5000, core's jwksCache.timeout)
+  --json                   print the report as JSON
+  -h, --help               this help
+
+Example:
+  m2m-guard doctor --issuer https://acme.eu.auth0.com/ \\
+    --audience https://orders.example.com`
+
+export const EXPLAIN_HELP = `Usage: m2m-guard explain TOKEN|- [options]
+
+Runs @m2m-guard/core's verifier on the token and prints each check in order
+(shape, header, alg, key, signature, iss, aud, exp, nbf, iat, typ, scopes,
+client), the verdict, the exact HTTP answer (status, WWW-Authenticate, body)
+and a fix for the first failure. The token is sent nowhere; the verifier only
+fetches the issuer's metadata and keys. The signature is never printed.
+
+Give - to read the token from standard input (keeps it out of shell history).
+
+Options:
+  --config FILE            verifier options from m2m.config.json, .js or .mjs
+                           (a .js default export may use core's presets)
+  --issuer URL             expected iss (instead of --config)
+  --audience AUD           expected aud (instead of --config)
+  --jwks-uri URL           the key set's URL, skipping discovery
+  --require-typ            demand typ at+jwt (RFC 9068)
+  --clock-tolerance S      seconds of skew allowed for exp, nbf, iat (default 5)
+  --allow-insecure-http    accept plain http on non-loopback hosts
+  --scope SCOPE            a scope the route requires (repeatable)
+  --client ID              a client the route allows (repeatable)
+  --timeout MS             per metadata/JWKS request (default 5000)
+  --json                   print the report as JSON
+  -h, --help               this help
+
+Examples:
+  m2m-guard explain "$TOKEN" --issuer https://idp.example \\
+    --audience https://orders.example --scope orders:read
+  pbpaste | m2m-guard explain - --config m2m.config.js`
+
+export const DECODE_HELP = `Usage: m2m-guard decode TOKEN|- [--json]
+
+Shows a JWT's header and claims, with times as dates and relative to now
+("expires in 4 min"). Verifies nothing: anyone can write these claims; use
+m2m-guard explain to verify. The signature is never printed.
+
+Options:
+  --json       print header, claims and times as JSON
+  -h, --help   this help`

@@ -1,0 +1,77 @@
+import { type AuthServer, createAuthServer } from '@m2m-guard/testing'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { cli, killAll } from './run-cli.js'
+
+let server: AuthServer
+
+beforeAll(async () => {
+  server = await createAuthServer({ audience: 'https://orders.example', tokenLifetime: 240 })
+})
+afterEach(() => killAll())
+afterAll(() => server.close())
+
+describe('m2m-guard decode', () => {
+  it('shows header and claims, times as dates and relative, and says it did not verify', async () => {
+    const token = await server.mint({ client_id: 'billing', scope: 'orders:read' }, { notBefore: 120 })
+    const { code, stdout, stderr } = await cli(['decode', token])
+    expect(stderr).toBe('')
+    expect(stdout.split('\n')[0]).toBe(
+      '! Not verified: this only reads the token, and anyone can write these claims. `m2m-guard explain` verifies it.',
+    )
+    expect(stdout).toContain(`  kid  ${server.keys.current.kid}\n`)
+    expect(stdout).toContain('  client_id  billing\n')
+    expect(stdout).toMatch(/ {2}exp {8}\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(expires in (3 min 5\d s|4 min)\)\n/)
+    expect(stdout).toMatch(/ {2}nbf {8}\S+ \(not valid until in (1 min 5\d s|2 min)\)\n/)
+    expect(stdout).toMatch(/ {2}iat {8}\S+ \(issued (now|\d s ago)\)\n/)
+    expect(stdout).toContain('signature  256 bytes (not shown)')
+    expect(stdout).not.toContain(token.split('.')[2])
+    expect(code).toBe(0)
+  })
+
+  it('writes expired tokens as expired, and exits 0 (decode judges nothing)', async () => {
+    const { code, stdout } = await cli(['decode', await server.mint({}, { expiresIn: -3600 })])
+    expect(stdout).toMatch(/\(expired 1 h( \d+ s)? ago\)/)
+    expect(code).toBe(0)
+  })
+
+  it('neutralises terminal escapes and bidi controls in claims', async () => {
+    const token = await server.mint({ sub: 'evil\u001b[2J\u001b]0;owned\u0007', note: 'abc\u202edcba' })
+    const { stdout } = await cli(['decode', token])
+    for (const control of ['\u001b', '\u0007', '\u202e']) expect(stdout).not.toContain(control)
+    expect(stdout).toContain('evil\\u{1b}[2J\\u{1b}]0;owned\\u{7}')
+    expect(stdout).toContain('abc\\u{202e}dcba')
+  })
+
+  it('--json gives header, payload and times, marked unverified, without the signature', async () => {
+    const token = await server.mint({ scope: 'orders:read' })
+    const { code, stdout } = await cli(['decode', token, '--json'])
+    const report = JSON.parse(stdout)
+    expect(report).toMatchObject({ ok: true, verified: false, header: { alg: 'RS256', typ: 'at+jwt' } })
+    expect(report.payload.scope).toBe('orders:read')
+    expect(report.times.map((time: { claim: string }) => time.claim)).toEqual(['iat', 'exp'])
+    expect(stdout).not.toContain(token.split('.')[2])
+    expect(code).toBe(0)
+  })
+
+  it('reads - from stdin', async () => {
+    const token = await server.mint({ client_id: 'from-stdin' })
+    const { code, stdout } = await cli(['decode', '-'], { stdin: `${token}\n` })
+    expect(stdout).toContain('client_id  from-stdin')
+    expect(code).toBe(0)
+  })
+
+  it('says why a value is not a JWT, and exits 1', async () => {
+    const cases: [string, string][] = [
+      ['opaque-reference-token', 'a JWT has 3 parts separated by dots, this has 1 (an opaque token?'],
+      ['a.b.c.d.e', 'it has 5 parts: an encrypted JWT (JWE), not a signed one'],
+      ['a+b.c.d', 'its header is not base64url'],
+      [`${Buffer.from('not json').toString('base64url')}.e30.c2ln`, 'its header is not a JSON object'],
+    ]
+    for (const [input, message] of cases) {
+      const { code, stdout, stderr } = await cli(['decode', input])
+      expect(stdout.startsWith(`✗ not a signed JWT: ${message}`)).toBe(true)
+      expect(stderr).toBe('')
+      expect(code).toBe(1)
+    }
+  })
+})
