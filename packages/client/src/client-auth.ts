@@ -81,6 +81,15 @@ export function createClientAuthentication(
   clock: () => number,
 ): (tokenEndpoint: string) => Promise<ClientAuthentication> {
   switch (credentials.method) {
+    // RFC 8705 §2: the certificate (presented by the TLS layer) authenticates; the form names the client.
+    case 'tls_client_auth':
+    case 'self_signed_tls_client_auth':
+      return async () => ({
+        headers: {},
+        params: [['client_id', credentials.clientId]],
+        secrets: [],
+        fingerprint: '',
+      })
     case 'client_secret_basic':
       return async () => {
         const secret = await credentials.secret.read()

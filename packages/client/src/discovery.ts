@@ -34,6 +34,8 @@ export interface DiscoveryContext {
   fetch: typeof globalThis.fetch
   clock: () => number
   limits: ExchangeLimits
+  /** The client presents a certificate: use `mtls_endpoint_aliases.token_endpoint` when given (RFC 8705 §5). */
+  mtls?: boolean
 }
 
 function failure(
@@ -43,7 +45,7 @@ function failure(
   return new TokenRequestError(`discovery failed: ${message}`, { reason: 'discovery_failed', ...extra })
 }
 
-function tokenEndpointFrom(body: string, issuer: string, url: string): string {
+function tokenEndpointFrom(body: string, issuer: string, url: string, mtls: boolean): string {
   let metadata: unknown
   try {
     metadata = JSON.parse(body)
@@ -52,9 +54,15 @@ function tokenEndpointFrom(body: string, issuer: string, url: string): string {
   }
   if (typeof metadata !== 'object' || metadata === null)
     throw failure(`${url} did not answer with an object`, {})
-  const { issuer: claimed, token_endpoint: endpoint } = metadata as Record<string, unknown>
+  const fields = metadata as Record<string, unknown>
   // RFC 8414 §3.3: metadata that names another issuer must not be used (it could be an impostor's).
-  if (claimed !== issuer) throw failure(`${url} names a different issuer`, {})
+  if (fields.issuer !== issuer) throw failure(`${url} names a different issuer`, {})
+  const aliases = fields.mtls_endpoint_aliases
+  const alias =
+    mtls && typeof aliases === 'object' && aliases !== null
+      ? (aliases as Record<string, unknown>).token_endpoint
+      : undefined
+  const endpoint = alias ?? fields.token_endpoint
   if (typeof endpoint !== 'string' || !URL.canParse(endpoint)) {
     throw failure(`${url} has no valid token_endpoint`, {})
   }
@@ -93,7 +101,7 @@ export async function discoverTokenEndpoint(issuer: string, context: DiscoveryCo
       })
     }
     const { status } = result
-    if (status === 200) return tokenEndpointFrom(result.body, issuer, url)
+    if (status === 200) return tokenEndpointFrom(result.body, issuer, url, context.mtls === true)
     if (status === 429 || status === 408 || status >= 500) {
       const retryAfter = parseRetryAfter(result.headers.get('retry-after'), context.clock())
       throw failure(`${url} answered ${status}`, {

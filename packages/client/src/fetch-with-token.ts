@@ -1,5 +1,6 @@
-import type { TokenCache } from './token-cache.js'
-import { asksForNewToken } from './www-authenticate.js'
+import type { DpopSession } from './dpop-session.js'
+import type { CachedToken, TokenCache } from './token-cache.js'
+import { asksForNewToken, challengeFor } from './www-authenticate.js'
 
 /**
  * A `fetch` that authenticates with the client's token.
@@ -11,6 +12,21 @@ import { asksForNewToken } from './www-authenticate.js'
  * ```
  */
 export type AuthorizedFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>
+
+/**
+ * What the authorized fetch needs: the token cache, the fetch to call, and the DPoP session when
+ * DPoP is on.
+ *
+ * @example
+ * ```ts
+ * const context: AuthorizedFetchContext = { tokens: cache, fetch, dpop: undefined }
+ * ```
+ */
+export interface AuthorizedFetchContext {
+  tokens: TokenCache
+  fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>
+  dpop: DpopSession | undefined
+}
 
 // Bodies that can be sent twice. Streams and async iterables are consumed by the first attempt.
 function isReplayable(body: RequestInit['body'] | undefined): boolean {
@@ -26,43 +42,86 @@ function isReplayable(body: RequestInit['body'] | undefined): boolean {
   )
 }
 
-function withBearer(
+// fetch upper-cases these methods before sending (Fetch standard, "normalize a method"); `htm` must be
+// the method as sent.
+const NORMALISED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'])
+
+function methodOf(input: string | URL | Request, init: RequestInit | undefined): string {
+  const method = init?.method ?? (input instanceof Request ? input.method : 'GET')
+  return NORMALISED_METHODS.has(method.toUpperCase()) ? method.toUpperCase() : method
+}
+
+function urlOf(input: string | URL | Request): string {
+  return input instanceof Request ? input.url : input instanceof URL ? input.href : input
+}
+
+async function authorize(
+  context: AuthorizedFetchContext,
   input: string | URL | Request,
   init: RequestInit | undefined,
-  token: string,
-): RequestInit {
+  token: CachedToken,
+): Promise<RequestInit> {
   const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined))
-  headers.set('authorization', `Bearer ${token}`)
+  if (token.tokenType === 'DPoP' && context.dpop !== undefined) {
+    // RFC 9449 §7.1: the DPoP scheme, and a fresh proof bound to this request and to the token.
+    headers.set('authorization', `DPoP ${token.accessToken}`)
+    headers.set('dpop', await context.dpop.proof(methodOf(input, init), urlOf(input), token.accessToken))
+  } else {
+    headers.set('authorization', `Bearer ${token.accessToken}`)
+  }
   return { ...init, headers }
 }
 
 /**
- * Wraps `fetch` to send `Authorization: Bearer <token>` (replacing any Authorization header given).
- * On a 401 that asks for a new token (see {@link asksForNewToken}), it forgets that token, gets a
- * fresh one and retries once; the second answer is returned whatever it is. A body that can only be
- * read once (a ReadableStream or async iterable in `init.body`) is not retried: the 401 is returned.
- * A `Request` with a body is cloned first so that it can be replayed.
+ * Wraps `fetch` to send the client's token (replacing any Authorization header given): `Bearer`, or
+ * for a DPoP-bound token the `DPoP` scheme with a fresh proof (`htm`, `htu`, `ath`, and the origin's
+ * nonce). At most two retries, each at most once:
+ * - a 401 that asks for a new token (see {@link asksForNewToken}): that token is forgotten, a fresh
+ *   one fetched, and the request sent again;
+ * - with DPoP, a 401 `DPoP error="use_dpop_nonce"` carrying a `DPoP-Nonce` (RFC 9449 §9): the
+ *   request is sent again with a proof holding the nonce. Nonces from any answer are remembered.
+ * The last answer is returned whatever it is. A body that can only be read once (a ReadableStream or
+ * async iterable in `init.body`) is not retried: the 401 is returned. A `Request` with a body is
+ * cloned for each attempt, so that it can be replayed.
  *
  * @example
  * ```ts
- * const authorizedFetch = createAuthorizedFetch(cache, fetch)
+ * const authorizedFetch = createAuthorizedFetch({ tokens: cache, fetch, dpop: undefined })
  * const res = await authorizedFetch('http://orders.internal/orders')
  * ```
  */
-export function createAuthorizedFetch(
-  tokens: TokenCache,
-  fetchImpl: (input: string | URL | Request, init?: RequestInit) => Promise<Response>,
-): AuthorizedFetch {
+export function createAuthorizedFetch(context: AuthorizedFetchContext): AuthorizedFetch {
+  const { tokens, dpop } = context
   return async (input, init) => {
     const replayable = isReplayable(init?.body)
-    const spare = replayable && input instanceof Request && input.body !== null ? input.clone() : input
-    const token = await tokens.get()
-    const response = await fetchImpl(input, withBearer(input, init, token))
-    if (!replayable || !asksForNewToken(response)) return response
-    // Release the connection held by the unread 401 body.
-    await response.body?.cancel().catch(() => {})
-    tokens.invalidate(token)
-    const fresh = await tokens.get()
-    return fetchImpl(spare, withBearer(spare, init, fresh))
+    const cloneEach = replayable && input instanceof Request && input.body !== null
+    const url = urlOf(input)
+    let token = await tokens.get()
+    let nonceRetried = false
+    let tokenRetried = false
+    for (;;) {
+      const request = cloneEach ? (input as Request).clone() : input
+      const response = await context.fetch(request, await authorize(context, input, init, token))
+      const nonce = dpop?.remember(url, response.headers) ?? false
+      if (!replayable || response.status !== 401) return response
+      const askedForNonce =
+        token.tokenType === 'DPoP' && challengeFor(response, 'DPoP')?.params.error === 'use_dpop_nonce'
+      const retry =
+        askedForNonce && nonce && !nonceRetried
+          ? 'nonce'
+          : !tokenRetried && asksForNewToken(response, token.tokenType)
+            ? 'token'
+            : undefined
+      if (retry === undefined) return response
+      // Release the connection held by the unread 401 body.
+      await response.body?.cancel().catch(() => {})
+      if (retry === 'nonce') {
+        nonceRetried = true
+      } else {
+        tokenRetried = true
+        tokens.invalidate(token.accessToken)
+        token = await tokens.get()
+      }
+    }
   }
 }

@@ -1,4 +1,5 @@
 export type { CredentialSource } from './credential-source.js'
+export type { DpopOptions } from './dpop-key.js'
 export { TokenRequestError, type TokenRequestErrorDetails, type TokenRequestFailure } from './errors.js'
 export type {
   CredentialRereadEvent,
@@ -15,7 +16,9 @@ export {
   type PrivateKeyClientOptions,
   type RetryOptions,
   type SecretClientOptions,
+  type TlsClientAuthOptions,
   type TokenClientOptions,
 } from './options.js'
 export type { PrivateKey } from './signing-key.js'
+export type { TlsClientOptions } from './tls-client.js'
 export { createTokenClient, type TokenClient } from './token-client.js'

@@ -1,6 +1,8 @@
 import type { CredentialSource } from './credential-source.js'
+import type { DpopOptions } from './dpop-key.js'
 import type { TokenClientEvent } from './events.js'
 import type { PrivateKey } from './signing-key.js'
+import type { TlsClientOptions } from './tls-client.js'
 
 /**
  * How the client authenticates to the token endpoint.
@@ -10,7 +12,12 @@ import type { PrivateKey } from './signing-key.js'
  * const authMethod: AuthMethod = 'client_secret_post'
  * ```
  */
-export type AuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
+export type AuthMethod =
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'private_key_jwt'
+  | 'tls_client_auth'
+  | 'self_signed_tls_client_auth'
 
 /**
  * Retry policy for token (and discovery) requests. Durations in milliseconds.
@@ -77,6 +84,18 @@ export interface BaseTokenClientOptions {
   sleep?: (ms: number) => Promise<void>
   /** Receives token events. A handler that throws or rejects cannot break the client. */
   onEvent?: (event: TokenClientEvent) => unknown
+  /**
+   * DPoP (RFC 9449): bind tokens to a key the client holds. `true` makes an ES256 key once per
+   * client; `{ privateKey }` brings one. Proofs go to the token endpoint and with every
+   * `client.fetch`; the token endpoint must answer `token_type: DPoP`. Default: off.
+   */
+  dpop?: boolean | DpopOptions
+  /**
+   * A client certificate (RFC 8705) presented to the token endpoint, to discovery and on every
+   * `client.fetch`: required with `tls_client_auth` / `self_signed_tls_client_auth`, and with any
+   * method when the server binds tokens to the certificate. Default: none.
+   */
+  tls?: TlsClientOptions
 }
 
 /**
@@ -125,6 +144,29 @@ export interface PrivateKeyClientOptions extends BaseTokenClientOptions {
 }
 
 /**
+ * Mutual-TLS client authentication (RFC 8705 §2): the client certificate in `tls` is the credential.
+ * `tls_client_auth` for a certificate from a CA the server trusts (registered by subject or SAN),
+ * `self_signed_tls_client_auth` for a certificate registered with the client. The server binds the
+ * tokens to the certificate, and `client.fetch` presents the same one.
+ *
+ * @example
+ * ```ts
+ * const options: TlsClientAuthOptions = {
+ *   issuer, clientId: 'billing', authMethod: 'tls_client_auth',
+ *   tls: { cert: readFileSync('billing.crt'), key: readFileSync('billing.key') },
+ * }
+ * ```
+ */
+export interface TlsClientAuthOptions extends BaseTokenClientOptions {
+  authMethod: 'tls_client_auth' | 'self_signed_tls_client_auth'
+  tls: TlsClientOptions
+  clientSecret?: never
+  privateKey?: never
+  algorithm?: never
+  keyId?: never
+}
+
+/**
  * Options of {@link createTokenClient}. Durations are in milliseconds.
  *
  * @example
@@ -137,7 +179,7 @@ export interface PrivateKeyClientOptions extends BaseTokenClientOptions {
  * }
  * ```
  */
-export type TokenClientOptions = SecretClientOptions | PrivateKeyClientOptions
+export type TokenClientOptions = SecretClientOptions | PrivateKeyClientOptions | TlsClientAuthOptions
 
 /**
  * The defaults of every optional setting.

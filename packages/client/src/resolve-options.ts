@@ -1,7 +1,9 @@
 import { type CredentialReader, credentialReader } from './credential-source.js'
+import { type DpopKey, resolveDpopKey } from './dpop-key.js'
 import { createEmitter, type TokenClientEvent } from './events.js'
 import { type AuthMethod, DEFAULTS, type TokenClientOptions } from './options.js'
 import { resolveSigningKey, type SigningKey } from './signing-key.js'
+import { fetchWithCertificate, type ResolvedTls, resolveTls } from './tls-client.js'
 
 /**
  * How the client proves who it is, validated.
@@ -18,6 +20,7 @@ export type Credentials =
       secret: CredentialReader<string>
     }
   | { method: 'private_key_jwt'; clientId: string; signingKey: CredentialReader<SigningKey> }
+  | { method: 'tls_client_auth' | 'self_signed_tls_client_auth'; clientId: string }
 
 /**
  * The retry policy with every default filled in.
@@ -56,9 +59,17 @@ export interface ResolvedOptions {
   clock: () => number
   sleep: ((ms: number) => Promise<void>) | undefined
   emit: (event: TokenClientEvent) => void
+  dpop: DpopKey | undefined
+  tls: ResolvedTls | undefined
 }
 
-const AUTH_METHODS: readonly AuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt']
+const AUTH_METHODS: readonly AuthMethod[] = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+  'tls_client_auth',
+  'self_signed_tls_client_auth',
+]
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/
 
@@ -109,6 +120,12 @@ function credentials(options: TokenClientOptions, timeout: number): Credentials 
   const method =
     options.authMethod ?? (options.privateKey === undefined ? 'client_secret_basic' : 'private_key_jwt')
   if (!AUTH_METHODS.includes(method)) invalid('authMethod', `must be one of ${AUTH_METHODS.join(', ')}`)
+  if (method === 'tls_client_auth' || method === 'self_signed_tls_client_auth') {
+    if (options.tls === undefined) invalid('tls', `is required with ${method}`)
+    if (options.clientSecret !== undefined) invalid('clientSecret', `must not be set with ${method}`)
+    if (options.privateKey !== undefined) invalid('privateKey', `must not be set with ${method}`)
+    return { method, clientId }
+  }
   if (method === 'private_key_jwt') {
     if (options.clientSecret !== undefined) invalid('clientSecret', 'must not be set with private_key_jwt')
     if (options.privateKey === undefined) invalid('privateKey', 'is required with private_key_jwt')
@@ -203,6 +220,9 @@ export function resolveOptions(options: TokenClientOptions): ResolvedOptions {
   const fetchImpl = callable<typeof globalThis.fetch>(options.fetch, 'fetch') ?? globalThis.fetch
   if (typeof fetchImpl !== 'function') invalid('fetch', 'is required: this runtime has no global fetch')
   const timeout = duration(options.timeout, 'timeout', DEFAULTS.timeout)
+  const tls = options.tls === undefined ? undefined : resolveTls(options.tls)
+  // Called unbound: a browser's fetch throws "Illegal invocation" when `this` is another object.
+  const plainFetch: typeof globalThis.fetch = (input, init) => fetchImpl(input, init)
   return {
     endpoint: endpoint(options),
     credentials: credentials(options, timeout),
@@ -212,10 +232,11 @@ export function resolveOptions(options: TokenClientOptions): ResolvedOptions {
     retry: retry(options.retry),
     timeout,
     maxResponseSize: duration(options.maxResponseSize, 'maxResponseSize', DEFAULTS.maxResponseSize),
-    // Called unbound: a browser's fetch throws "Illegal invocation" when `this` is another object.
-    fetch: (input, init) => fetchImpl(input, init),
+    fetch: tls === undefined ? plainFetch : fetchWithCertificate(plainFetch, tls),
     clock: callable<() => number>(options.clock, 'clock') ?? Date.now,
     sleep: callable<(ms: number) => Promise<void>>(options.sleep, 'sleep'),
     emit: createEmitter(callable<(event: TokenClientEvent) => unknown>(options.onEvent, 'onEvent')),
+    dpop: resolveDpopKey(options.dpop),
+    tls,
   }
 }

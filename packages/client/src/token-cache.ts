@@ -12,6 +12,7 @@ import type { TokenResponse } from './token-response.js'
  */
 export interface CachedToken {
   accessToken: string
+  tokenType: 'Bearer' | 'DPoP'
   lifetime: number
   expiresAt: number
   /** From here on, a getToken call starts a renewal in the background. */
@@ -35,7 +36,7 @@ const EXPIRY_MARGIN = 5_000
  * ```
  */
 export function scheduleToken(response: TokenResponse, renewBefore: number): CachedToken {
-  const { accessToken, lifetime, sentAt } = response
+  const { accessToken, tokenType, lifetime, sentAt } = response
   const expiresAt = sentAt + lifetime
   const renewAt = Math.max(
     sentAt + lifetime * 0.5,
@@ -43,6 +44,7 @@ export function scheduleToken(response: TokenResponse, renewBefore: number): Cac
   )
   return {
     accessToken,
+    tokenType,
     lifetime,
     expiresAt,
     renewAt,
@@ -84,12 +86,12 @@ export interface TokenCacheContext {
  *
  * @example
  * ```ts
- * const token = await cache.get()
- * cache.invalidate(token) // only if it is still the cached one
+ * const { accessToken } = await cache.get()
+ * cache.invalidate(accessToken) // only if it is still the cached one
  * ```
  */
 export interface TokenCache {
-  get(): Promise<string>
+  get(): Promise<CachedToken>
   invalidate(token?: string): void
 }
 
@@ -160,11 +162,11 @@ export function createTokenCache(context: TokenCacheContext): TokenCache {
       const now = clock()
       if (current !== undefined && now < current.serveUntil) {
         if (now >= current.renewAt && inflight === undefined && now >= renewalPausedUntil) start(true)
-        return current.accessToken
+        return current
       }
       const entry = inflight ?? start(false)
       entry.flight.keepAlive()
-      return (await entry.token).accessToken
+      return entry.token
     },
     invalidate(token) {
       if (token !== undefined && current?.accessToken !== token) return

@@ -1,5 +1,6 @@
 import { createClientAuthentication } from './client-auth.js'
 import { createEndpointResolver } from './discovery.js'
+import { createDpopSession } from './dpop-session.js'
 import { type AuthorizedFetch, createAuthorizedFetch } from './fetch-with-token.js'
 import type { TokenClientOptions } from './options.js'
 import { resolveOptions } from './resolve-options.js'
@@ -57,15 +58,24 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   const resolved = resolveOptions(options)
   const { clock, emit, credentials } = resolved
   const limits = { timeout: resolved.timeout, maxResponseSize: resolved.maxResponseSize }
+  const dpop = resolved.dpop === undefined ? undefined : createDpopSession(resolved.dpop, clock)
   const requestToken = createTokenRequest({
     fetch: resolved.fetch,
     clock,
     limits,
-    resolveEndpoint: createEndpointResolver(resolved.endpoint, { fetch: resolved.fetch, clock, limits }),
+    resolveEndpoint: createEndpointResolver(resolved.endpoint, {
+      fetch: resolved.fetch,
+      clock,
+      limits,
+      mtls: resolved.tls !== undefined,
+    }),
     authenticate: createClientAuthentication(credentials, clock),
     rereadOnInvalidClient:
-      'secret' in credentials ? credentials.secret.dynamic : credentials.signingKey.dynamic,
+      'secret' in credentials
+        ? credentials.secret.dynamic
+        : 'signingKey' in credentials && credentials.signingKey.dynamic,
     emit,
+    dpop,
     params: resolved.params,
     defaultLifetime: resolved.defaultLifetime,
   })
@@ -98,8 +108,8 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
 
   const cache = createTokenCache({ obtain, clock, renewBefore: resolved.renewBefore, emit })
   return {
-    getToken: () => cache.get(),
-    fetch: createAuthorizedFetch(cache, resolved.fetch),
+    getToken: async () => (await cache.get()).accessToken,
+    fetch: createAuthorizedFetch({ tokens: cache, fetch: resolved.fetch, dpop }),
     invalidate: (token) => cache.invalidate(token),
   }
 }

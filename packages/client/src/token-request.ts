@@ -1,4 +1,5 @@
 import type { ClientAuthentication } from './client-auth.js'
+import type { DpopSession } from './dpop-session.js'
 import { TokenRequestError } from './errors.js'
 import type { TokenClientEvent } from './events.js'
 import { ExchangeError, type ExchangeLimits, exchange } from './http-exchange.js'
@@ -24,6 +25,8 @@ export interface TokenRequestContext {
   /** scope, audience, resource. */
   params: ReadonlyArray<[string, string]>
   defaultLifetime: number
+  /** With DPoP: each request carries a proof, and the answer must be a DPoP token. */
+  dpop: DpopSession | undefined
 }
 
 function transportFailure(cause: unknown): TokenRequestError {
@@ -46,22 +49,22 @@ function transportFailure(cause: unknown): TokenRequestError {
   })
 }
 
-async function send(
+async function post(
   context: TokenRequestContext,
   tokenEndpoint: string,
-  { headers, params, secrets }: ClientAuthentication,
-): Promise<TokenResponse> {
+  { headers, params }: ClientAuthentication,
+) {
   const body = new URLSearchParams([['grant_type', 'client_credentials'], ...context.params, ...params])
-  const sentAt = context.clock()
-  let result: Awaited<ReturnType<typeof exchange>>
+  const proof = context.dpop === undefined ? {} : { dpop: await context.dpop.proof('POST', tokenEndpoint) }
   try {
-    result = await exchange(
+    return await exchange(
       context.fetch,
       tokenEndpoint,
       {
         method: 'POST',
         headers: {
           ...headers,
+          ...proof,
           accept: 'application/json',
           'content-type': 'application/x-www-form-urlencoded',
         },
@@ -72,12 +75,34 @@ async function send(
   } catch (cause) {
     throw transportFailure(cause)
   }
-  return readTokenResponse(result, {
-    sentAt,
-    now: context.clock(),
-    defaultLifetime: context.defaultLifetime,
-    secrets,
-  })
+}
+
+// One token request; with DPoP, once more if the server asks for a nonce (400 use_dpop_nonce with a
+// DPoP-Nonce header, RFC 9449 §8). The retry authenticates anew: a client assertion's jti is spent.
+async function send(
+  context: TokenRequestContext,
+  tokenEndpoint: string,
+  authentication: ClientAuthentication,
+): Promise<TokenResponse> {
+  let auth = authentication
+  for (let nonceRetried = false; ; nonceRetried = true) {
+    const sentAt = context.clock()
+    const result = await post(context, tokenEndpoint, auth)
+    const nonce = context.dpop?.remember(tokenEndpoint, result.headers) ?? false
+    try {
+      return readTokenResponse(result, {
+        sentAt,
+        now: context.clock(),
+        defaultLifetime: context.defaultLifetime,
+        secrets: auth.secrets,
+        tokenType: context.dpop === undefined ? 'Bearer' : 'DPoP',
+      })
+    } catch (error) {
+      const askedForNonce = error instanceof TokenRequestError && error.error === 'use_dpop_nonce'
+      if (nonceRetried || !nonce || !askedForNonce) throw error
+      auth = await context.authenticate(tokenEndpoint)
+    }
+  }
 }
 
 /**

@@ -7,11 +7,13 @@ import { parseRetryAfter } from './retry.js'
  *
  * @example
  * ```ts
- * const token: TokenResponse = { accessToken: 'eyJ…', lifetime: 3_600_000, scope: 'orders:read', sentAt: Date.now() }
+ * const token: TokenResponse = { accessToken: 'eyJ…', tokenType: 'Bearer', lifetime: 3_600_000, scope: 'orders:read', sentAt: Date.now() }
  * ```
  */
 export interface TokenResponse {
   accessToken: string
+  /** `DPoP` for a DPoP-bound token (sent with the DPoP scheme and a proof), else `Bearer`. */
+  tokenType: 'Bearer' | 'DPoP'
   /** Milliseconds: `expires_in`, or the configured default when the server sent none. */
   lifetime: number
   /** The scope actually granted, when the server says. */
@@ -25,7 +27,7 @@ export interface TokenResponse {
  *
  * @example
  * ```ts
- * const context: ResponseContext = { sentAt, now: Date.now(), defaultLifetime: 300_000, secrets: [secret] }
+ * const context: ResponseContext = { sentAt, now: Date.now(), defaultLifetime: 300_000, secrets: [secret], tokenType: 'Bearer' }
  * ```
  */
 export interface ResponseContext {
@@ -35,6 +37,8 @@ export interface ResponseContext {
   defaultLifetime: number
   /** Redacted from anything the server says, in case it echoes what it was sent. */
   secrets: readonly string[]
+  /** The token type this client asked for: `DPoP` when it sent a proof, else `Bearer`. */
+  tokenType: 'Bearer' | 'DPoP'
 }
 
 function parseJson(body: string): unknown {
@@ -73,12 +77,20 @@ function success(body: string, context: ResponseContext): TokenResponse {
   if (typeof fields.access_token !== 'string' || fields.access_token.length === 0) {
     throw invalidResponse('access_token must be a non-empty string')
   }
-  // This client only sends Bearer tokens; a DPoP or MAC token sent as Bearer would be refused anyway.
-  if (typeof fields.token_type !== 'string' || fields.token_type.toLowerCase() !== 'bearer') {
-    throw invalidResponse('token_type must be "Bearer"')
+  // Without DPoP this client sends Bearer tokens only: a DPoP or MAC token sent as Bearer would be
+  // refused anyway. With DPoP it wants the binding, and drops an unbound Bearer token (RFC 9449 §5),
+  // rather than send a weaker token than configured.
+  const expected = context.tokenType
+  if (typeof fields.token_type !== 'string' || fields.token_type.toLowerCase() !== expected.toLowerCase()) {
+    throw invalidResponse(
+      expected === 'DPoP'
+        ? 'token_type must be "DPoP": the server did not bind the token to the DPoP key'
+        : 'token_type must be "Bearer"',
+    )
   }
   return {
     accessToken: fields.access_token,
+    tokenType: expected,
     lifetime: lifetimeOf(fields.expires_in, context),
     scope: typeof fields.scope === 'string' ? fields.scope : undefined,
     sentAt: context.sentAt,

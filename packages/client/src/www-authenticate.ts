@@ -75,21 +75,37 @@ export function parseChallenges(header: string): Challenge[] {
 }
 
 /**
- * Whether a response says "your token is no good, get another": a 401 whose Bearer challenge has
- * `error="invalid_token"` or no error at all (RFC 6750 §3.1), or a 401 with no challenge. Never a
- * 403 (a new token would have the same scopes) nor a 503 (the API, not the token, is the problem).
+ * The challenge of `scheme` in a response's `WWW-Authenticate`, if any (scheme compared
+ * case-insensitively).
+ *
+ * @example
+ * ```ts
+ * challengeFor(response, 'DPoP')?.params.error // 'use_dpop_nonce'
+ * ```
+ */
+export function challengeFor(response: Response, scheme: string): Challenge | undefined {
+  const header = response.headers.get('www-authenticate')
+  if (header === null) return undefined
+  const wanted = scheme.toLowerCase()
+  return parseChallenges(header).find((challenge) => challenge.scheme.toLowerCase() === wanted)
+}
+
+/**
+ * Whether a response says "your token is no good, get another": a 401 whose challenge for the scheme
+ * the token was sent with (`Bearer` or `DPoP`) has `error="invalid_token"` or no error at all
+ * (RFC 6750 §3.1, RFC 9449 §7.1), or a 401 with no challenge. Never a 403 (a new token would have
+ * the same scopes) nor a 503 (the API, not the token, is the problem).
  *
  * @example
  * ```ts
  * if (asksForNewToken(response)) client.invalidate(token)
  * ```
  */
-export function asksForNewToken(response: Response): boolean {
+export function asksForNewToken(response: Response, scheme: 'Bearer' | 'DPoP' = 'Bearer'): boolean {
   if (response.status !== 401) return false
-  const header = response.headers.get('www-authenticate')
-  if (header === null) return true
-  const bearer = parseChallenges(header).find((challenge) => challenge.scheme.toLowerCase() === 'bearer')
-  if (bearer === undefined) return false
-  const error = bearer.params.error
+  if (!response.headers.has('www-authenticate')) return true
+  const challenge = challengeFor(response, scheme)
+  if (challenge === undefined) return false
+  const error = challenge.params.error
   return error === undefined || error === 'invalid_token'
 }

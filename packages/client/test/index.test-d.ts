@@ -66,6 +66,39 @@ describe('public types', () => {
     }).not.toExtend<TokenClientOptions>()
   })
 
+  it('accepts dpop and tls', () => {
+    expectTypeOf({
+      issuer: 'https://a',
+      clientId: 'c',
+      clientSecret: 's',
+      dpop: true,
+    }).toExtend<TokenClientOptions>()
+    expectTypeOf({
+      issuer: 'https://a',
+      clientId: 'c',
+      clientSecret: 's',
+      dpop: { privateKey: key },
+    }).toExtend<TokenClientOptions>()
+    expectTypeOf({
+      issuer: 'https://a',
+      clientId: 'c',
+      authMethod: 'tls_client_auth',
+      tls: { cert: 'pem', key: 'pem', ca: ['pem'] },
+    } as const).toExtend<TokenClientOptions>()
+    expectTypeOf({
+      issuer: 'https://a',
+      clientId: 'c',
+      authMethod: 'tls_client_auth',
+    } as const).not.toExtend<TokenClientOptions>()
+    expectTypeOf({
+      issuer: 'https://a',
+      clientId: 'c',
+      authMethod: 'self_signed_tls_client_auth',
+      clientSecret: 's',
+      tls: { cert: 'pem', key: 'pem' },
+    } as const).not.toExtend<TokenClientOptions>()
+  })
+
   it('refuses mixed credentials', () => {
     expectTypeOf({
       tokenEndpoint: 'x',

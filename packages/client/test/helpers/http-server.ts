@@ -1,5 +1,8 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import { constants, type X509Certificate } from 'node:crypto'
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import type { TLSSocket } from 'node:tls'
 
 /** A request as the server saw it. */
 export interface RecordedRequest {
@@ -8,6 +11,14 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders
   body: string
   form: URLSearchParams
+  /** Over HTTPS: the client certificate presented on the connection, if any. */
+  peerCertificate?: X509Certificate | undefined
+}
+
+/** Serve HTTPS with this certificate, asking clients for theirs (not requiring one). */
+export interface ServerTls {
+  cert: string
+  key: string
 }
 
 /**
@@ -31,9 +42,9 @@ export interface TestServer {
   close(): Promise<void>
 }
 
-export async function startServer(handler: Handler): Promise<TestServer> {
+export async function startServer(handler: Handler, tls?: ServerTls): Promise<TestServer> {
   const requests: RecordedRequest[] = []
-  const server: Server = createServer(async (req, res) => {
+  const listener = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
     const body = Buffer.concat(chunks).toString('utf8')
@@ -44,6 +55,7 @@ export async function startServer(handler: Handler): Promise<TestServer> {
       headers: req.headers,
       body,
       form: new URLSearchParams(body),
+      ...(tls === undefined ? {} : { peerCertificate: (req.socket as TLSSocket).getPeerX509Certificate() }),
     }
     requests.push(recorded)
     const answer = await handler(recorded)
@@ -59,11 +71,19 @@ export async function startServer(handler: Handler): Promise<TestServer> {
       ...answer.headers,
     })
     res.end(payload)
-  })
+  }
+  const server =
+    tls === undefined
+      ? createServer(listener)
+      : // No session tickets: a resumed session may not carry the client certificate again.
+        createHttpsServer(
+          { ...tls, requestCert: true, rejectUnauthorized: false, secureOptions: constants.SSL_OP_NO_TICKET },
+          listener,
+        )
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`,
     requests,
     close: async () => {
       // Hanging requests would otherwise keep close() waiting forever.
