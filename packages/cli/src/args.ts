@@ -39,7 +39,12 @@ function plainParseError(error: Error): string {
   return first.replace(/^Unknown option '([^']+)'$/, 'unknown flag $1')
 }
 
-/** A string flag's value, or undefined; refuses an empty value. */
+/**
+ * A string flag's value, or undefined; refuses an empty value.
+ *
+ * @example
+ * const issuer = stringFlag('doctor', parsed, 'issuer')
+ */
 export function stringFlag(command: string, parsed: ParsedArgs, name: string): string | undefined {
   const value = parsed.values[name]
   if (value === undefined) return undefined
@@ -49,14 +54,24 @@ export function stringFlag(command: string, parsed: ParsedArgs, name: string): s
   return value
 }
 
-/** A repeatable string flag's values, each also split on spaces and commas (`--scope "a b"`). */
+/**
+ * A repeatable string flag's values, each also split on spaces and commas (`--scope "a b"`).
+ *
+ * @example
+ * listFlag(parsed, 'scope') // ['orders:read', 'orders:write']
+ */
 export function listFlag(parsed: ParsedArgs, name: string): string[] {
   const value = parsed.values[name]
   const raw = Array.isArray(value) ? value : typeof value === 'string' ? [value] : []
   return raw.flatMap((item) => String(item).split(/[\s,]+/)).filter((item) => item !== '')
 }
 
-/** A non-negative integer flag, or `fallback`. */
+/**
+ * A non-negative integer flag, or `fallback`.
+ *
+ * @example
+ * const timeout = integerFlag('doctor', parsed, 'timeout', 5000)
+ */
 export function integerFlag(command: string, parsed: ParsedArgs, name: string, fallback: number): number {
   const value = stringFlag(command, parsed, name)
   if (value === undefined) return fallback

@@ -50,8 +50,3 @@ export function renderChecks(checks: readonly CheckLine[], style: Style): string
     })
     .join('')
 }
-
-/** True when no check failed. */
-export function allWell(checks: readonly CheckLine[]): boolean {
-  return checks.every((check) => check.status !== 'fail')
-}

@@ -22,7 +22,12 @@ const json = { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } 
 const print = (io: Io, text: string) => io.stdout.write(text)
 const printJson = (io: Io, value: unknown) => io.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
 
-/** `m2m-guard doctor`. */
+/**
+ * `m2m-guard doctor`.
+ *
+ * @example
+ * process.exitCode = await doctorCommand(['--issuer', issuer, '--audience', audience], io)
+ */
 export async function doctorCommand(argv: string[], io: Io): Promise<number> {
   const parsed = parseCommandArgs('doctor', argv, {
     ...json,
@@ -61,7 +66,12 @@ export async function doctorCommand(argv: string[], io: Io): Promise<number> {
   return report.ok ? EXIT.ok : EXIT.failed
 }
 
-/** `m2m-guard explain`. */
+/**
+ * `m2m-guard explain`.
+ *
+ * @example
+ * process.exitCode = await explainCommand([token, '--config', 'm2m.config.json'], io, process.cwd())
+ */
 export async function explainCommand(argv: string[], io: Io, cwd: string): Promise<number> {
   const parsed = parseCommandArgs('explain', argv, {
     ...json,
@@ -129,7 +139,12 @@ export async function explainCommand(argv: string[], io: Io, cwd: string): Promi
   return report.ok ? EXIT.ok : EXIT.failed
 }
 
-/** `m2m-guard decode`. */
+/**
+ * `m2m-guard decode`.
+ *
+ * @example
+ * process.exitCode = await decodeCommand([token, '--json'], io)
+ */
 export async function decodeCommand(argv: string[], io: Io): Promise<number> {
   const parsed = parseCommandArgs('decode', argv, json)
   if (parsed.values.help === true) return help(io, DECODE_HELP)

@@ -8,7 +8,12 @@ import type { CheckLine } from '../check-lines.js'
 import { printable, quoted } from '../printable.js'
 import { fixForFailure, type Probe, type ProbeOptions, probeUrl } from './probe.js'
 
-/** The two metadata URLs for `issuer`, in the order core tries them. */
+/**
+ * The two metadata URLs for `issuer`, in the order core tries them.
+ *
+ * @example
+ * metadataUrls(new URL('https://idp.example/tenant-a'))[0]?.url // 'https://idp.example/.well-known/oauth-authorization-server/tenant-a'
+ */
 export function metadataUrls(issuer: URL): { kind: string; url: string }[] {
   const path = issuer.pathname === '/' ? '' : issuer.pathname.replace(/\/$/, '')
   return [
@@ -148,7 +153,12 @@ function issuerMismatch(issuer: string, found: Attempt): CheckLine {
   }
 }
 
-/** A check that was not run, and why. */
+/**
+ * A check that was not run, and why.
+ *
+ * @example
+ * skipped('keys', 'keys', 'no key set')
+ */
 export function skipped(id: string, label: string, why: string): CheckLine {
   return { id, status: 'skip', label, detail: `not checked: ${why}` }
 }

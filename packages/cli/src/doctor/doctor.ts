@@ -3,14 +3,15 @@
  * check is one line; the last one runs core's own verifier (`warmUp`), so
  * the doctor and the service can never disagree about the keys.
  */
-import { createVerifier, type VerifierEvent } from '@m2m-guard/core'
 import type { CheckLine } from '../check-lines.js'
 import { printable } from '../printable.js'
 import { discover, skipped } from './discovery.js'
+import { jwksCheck, redirectCheck } from './fetch-checks.js'
 import { cacheControlCheck, clockCheck } from './freshness.js'
 import { keySetCheck } from './key-set.js'
-import { fixForFailure, type Probe, type ProbeOptions, probeUrl } from './probe.js'
+import { type Probe, type ProbeOptions, probeUrl } from './probe.js'
 import { transportVerdict } from './url-policy.js'
+import { verifierCheck } from './verifier-check.js'
 
 /** What to examine. */
 export interface DoctorOptions {
@@ -138,118 +139,6 @@ function urlCheck(
     }
   }
   return { line: { id, status: 'pass', label, detail: `${printable(value)} (${verdict.note})` }, url }
-}
-
-function jwksCheck(probe: Probe): CheckLine {
-  const line = (status: CheckLine['status'], detail: string, fix?: string): CheckLine => ({
-    id: 'jwks',
-    status,
-    label: 'JWKS',
-    detail,
-    ...(fix === undefined ? {} : { fix }),
-  })
-  if (probe.error !== undefined)
-    return line('fail', `${probe.url}: ${printable(probe.error)}`, fixForFailure(probe.error))
-  if (probe.status !== 200) {
-    return line(
-      'fail',
-      `${probe.url} answered HTTP ${probe.status} in ${probe.ms} ms`,
-      probe.status !== undefined && probe.status >= 500
-        ? 'the issuer is failing: core serves cached keys for jwksCache.staleIfError (6 h), then answers 503'
-        : 'check the key URL: core needs HTTP 200 with the key set',
-    )
-  }
-  if (probe.oversized === true) {
-    return line(
-      'fail',
-      `${probe.url}: larger than 512 KiB`,
-      'core refuses key sets over jwksCache.maxResponseBytes (256 KiB)',
-    )
-  }
-  const bytes = Buffer.byteLength(probe.body ?? '')
-  if (bytes > 256 * 1024) {
-    return line(
-      'fail',
-      `${probe.url}: ${bytes} bytes`,
-      'core refuses key sets over jwksCache.maxResponseBytes (256 KiB)',
-    )
-  }
-  const slow = probe.ms > 1000
-  return line(
-    slow ? 'warn' : 'pass',
-    `${probe.url} answered 200 in ${probe.ms} ms (${bytes} bytes)`,
-    slow
-      ? 'slow key fetches delay the first request after each refresh: call verifier.warmUp() at boot'
-      : undefined,
-  )
-}
-
-function redirectCheck(probes: readonly Probe[]): CheckLine {
-  const redirects = probes.flatMap((probe) => probe.redirects)
-  const refused = probes.find((probe) => probe.error?.includes('redirect') === true)
-  if (refused !== undefined) {
-    return {
-      id: 'redirects',
-      status: 'fail',
-      label: 'redirects',
-      detail: `${printable(redirects.join(', '))}: ${printable(refused.error)}`,
-      fix: 'configure the final URL (--jwks-uri / jwksUri); keys must come from the origin asked',
-    }
-  }
-  if (redirects.length === 0) return { id: 'redirects', status: 'pass', label: 'redirects', detail: 'none' }
-  return {
-    id: 'redirects',
-    status: 'warn',
-    label: 'redirects',
-    detail: `${printable(redirects.join(', '))} (same origin: core follows up to 3)`,
-    fix: 'configure the final URL to save a round trip per fetch',
-  }
-}
-
-async function verifierCheck(
-  options: DoctorOptions,
-  jwksUri: string,
-  probeOptions: ProbeOptions,
-  allowInsecureHttp: boolean,
-): Promise<CheckLine> {
-  const events: VerifierEvent[] = []
-  const line = (status: CheckLine['status'], detail: string, fix?: string): CheckLine => ({
-    id: 'verifier',
-    status,
-    label: 'verifier',
-    detail,
-    ...(fix === undefined ? {} : { fix }),
-  })
-  let verifier: ReturnType<typeof createVerifier>
-  try {
-    verifier = createVerifier({
-      issuer: options.issuer,
-      audience: options.audience,
-      ...(options.jwksUri === undefined ? {} : { jwksUri }),
-      allowInsecureHttp,
-      jwksCache: { timeout: probeOptions.timeout },
-      tokenCache: false,
-      fetch: probeOptions.fetch,
-      onEvent: (event) => events.push(event),
-    })
-  } catch (error) {
-    return line(
-      'fail',
-      `createVerifier refuses these options: ${printable((error as Error).message)}`,
-      'fix the option it names',
-    )
-  }
-  try {
-    await verifier.warmUp()
-  } catch (error) {
-    return line('fail', `warmUp() failed: ${printable((error as Error).message)}`, 'see the checks above')
-  }
-  const fetched = events.find((event) => event.type === 'keys_fetched')
-  const count = verifier.keyStatus().keyCount
-  return line(
-    'pass',
-    `core's verifier fetched ${count} usable key${count === 1 ? '' : 's'}${fetched?.type === 'keys_fetched' ? ` in ${Math.round(fetched.durationMs)} ms` : ''}`,
-  )
 }
 
 function finishWithout(

@@ -116,7 +116,12 @@ function describeFailure(error: unknown, signal: AbortSignal, timeout: number): 
   return code !== undefined && !String(message).includes(code) ? `${message} (${code})` : String(message)
 }
 
-/** The fix for a request that got no answer, from the failure's wording. */
+/**
+ * The fix for a request that got no answer, from the failure's wording.
+ *
+ * @example
+ * fixForFailure('no answer within 5000 ms') // 'the issuer is too slow or unreachable: …'
+ */
 export function fixForFailure(error: string): string {
   if (/CERT|certificate|SSL|TLS/i.test(error)) {
     return 'the TLS certificate is not trusted here: fix the chain, or add your CA with NODE_EXTRA_CA_CERTS'

@@ -6,12 +6,22 @@
 
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]'])
 
-/** True if `url`'s host is this machine. */
+/**
+ * True if `url`'s host is this machine.
+ *
+ * @example
+ * isLoopback(new URL('http://127.0.0.1:4000')) // true
+ */
 export function isLoopback(url: URL): boolean {
   return LOOPBACK_HOSTS.has(url.hostname) || /^127(?:\.\d{1,3}){3}$/.test(url.hostname)
 }
 
-/** The transport verdict for `url`: ok with a note, or the problem. */
+/**
+ * The transport verdict for `url`: ok with a note, or the problem.
+ *
+ * @example
+ * transportVerdict(new URL('http://idp.internal'), false).ok // false
+ */
 export function transportVerdict(
   url: URL,
   allowInsecureHttp: boolean,

@@ -105,6 +105,9 @@ export function fixFor(context: FixContext): string {
     case 'client_not_allowed':
       return 'this client is not on the route\'s allowlist: call with an allowed client, or add it to "clients"'
     case 'missing_claim':
+      if (error.description.includes("'aud'")) {
+        return 'the token has no aud: ask the issuer for one (an API audience or resource); an issuer that never sends aud (Cognito access tokens) needs audience: null in a profile, with clients or requiredClaims standing in'
+      }
       return `the issuer must include the claim (${printable(error.description)}); configure it to`
     case 'invalid_claim':
       return `a claim has the wrong type (${printable(error.description)}): the issuer must send registered claims with their registered types`

@@ -49,7 +49,12 @@ export interface TokenContext {
 
 const seen = (ok: boolean | undefined, detail: string): Observation => ({ ok, detail })
 
-/** The scopes granted by the profile's scope claims (space-delimited strings or arrays). */
+/**
+ * The scopes granted by the profile's scope claims (space-delimited strings or arrays).
+ *
+ * @example
+ * grantedScopes({ scope: 'a b', scp: ['c'] }, ['scope', 'scp']) // ['a', 'b', 'c']
+ */
 export function grantedScopes(payload: JWTPayload, claims: readonly string[]): string[] {
   const scopes = new Set<string>()
   for (const claim of claims) {
@@ -60,7 +65,12 @@ export function grantedScopes(payload: JWTPayload, claims: readonly string[]): s
   return [...scopes]
 }
 
-/** The token's client id by the profile's client-id claims, and the claim it came from. */
+/**
+ * The token's client id by the profile's client-id claims, and the claim it came from.
+ *
+ * @example
+ * clientOf({ azp: 'billing' }, ['client_id', 'azp']) // { id: 'billing', claim: 'azp' }
+ */
 export function clientOf(
   payload: JWTPayload,
   claims: readonly string[],
@@ -114,6 +124,8 @@ export function observe(id: CheckId, context: TokenContext): Observation {
     case 'aud': {
       if (profile.audiences === null) return seen(true, 'not checked: the profile sets audience: null')
       const aud = payload.aud
+      if (aud === undefined)
+        return seen(false, `missing, configured ${profile.audiences.map((a) => quoted(a)).join(' or ')}`)
       const values = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : []
       const ok = profile.audiences.some((audience) => values.includes(audience))
       return seen(

@@ -71,7 +71,12 @@ export function effectiveProfile(options: VerifierOptions, iss: unknown): Effect
   }
 }
 
-/** True if the configured issuer (one of `issuers`) names `iss`, templates included. */
+/**
+ * True if the configured issuer (one of `issuers`) names `iss`, templates included.
+ *
+ * @example
+ * anyIssuerMatches(['https://login.example/{tenantid}/v2.0'], 'https://login.example/72f9/v2.0') // true
+ */
 export function anyIssuerMatches(issuers: readonly string[], iss: unknown): boolean {
   return issuers.some((configured) => issuerMatches(configured, iss))
 }
