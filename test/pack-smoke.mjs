@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { BINARIES } from './runtimes/binaries.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const fixtures = fileURLToPath(new URL('./pack-smoke/', import.meta.url))
@@ -120,6 +121,14 @@ try {
     run('require() from CommonJS', process.execPath, ['cjs.cjs'], project),
     run('web-standard fetch gate and Hono on Node', process.execPath, ['web.mjs'], project),
     run('a Nest app with the packed module', process.execPath, ['nest.mjs'], project),
+    run('the same on Bun', BINARIES.bun(), ['web.mjs'], project),
+    // Deno's sandbox: read the project (its node_modules) and nothing else.
+    run(
+      'the same on Deno',
+      BINARIES.deno(),
+      ['run', `--allow-read=${project}`, '--no-prompt', '--no-lock', 'web.mjs'],
+      project,
+    ),
     run(
       'the installed m2m-guard bin runs',
       join(project, 'node_modules', '.bin', 'm2m-guard'),

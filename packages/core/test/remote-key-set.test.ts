@@ -373,6 +373,33 @@ describe('rotation', () => {
 })
 
 describe('when the issuer is unreachable', () => {
+  it('a refresh the runtime dropped (it never settles) does not wedge the key set', async () => {
+    // workerd cancels what a request leaves running once its response is sent,
+    // timers included: a background refresh can stay pending for ever.
+    const server = await start()
+    let calls = 0
+    const dropping: typeof fetch = (input, init) => {
+      calls++
+      return calls === 2 ? new Promise<Response>(() => {}) : fetch(input, init)
+    }
+    const timeout = 60_000 // the fetch's own timer must not settle it during the test
+    const verifier = verifierFor(server, { fetch: dropping, jwksCache: { maxAge: 60_000, timeout } })
+    await verifier.warmUp()
+    clock.advance(61_000) // stale: this request starts the refresh that is dropped
+    await verifier.verify(await sign(server))
+    expect(calls).toBe(2)
+
+    clock.advance(COOLDOWN) // within twice the timeout: the pending refresh may still answer
+    await verifier.verify(await sign(server))
+    expect(calls).toBe(2)
+
+    clock.advance(2 * timeout) // long past its timeout: it will not, so a new one starts
+    await verifier.verify(await sign(server))
+    expect(calls).toBe(3)
+    await vi.waitFor(() => expect(log.of('keys_fetched')).toHaveLength(2))
+    expect(verifier.keyStatus()).toMatchObject({ fresh: true, lastError: undefined })
+  })
+
   // A refused connection; or, on a kept-alive socket the server dropped, "other side closed".
   const failures = {
     down: /answered HTTP 500/,

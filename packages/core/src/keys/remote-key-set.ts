@@ -120,10 +120,22 @@ export class RemoteKeySet implements KeySource {
   }
 
   #refresh(trigger: KeyFetchTrigger): Promise<void> {
-    this.#inflight ??= this.#fetchKeys(trigger).finally(() => {
+    // A fetch still pending well past its own timeout will never settle: the
+    // runtime dropped it. workerd cancels what a request leaves running once its
+    // response is sent, so a background refresh can vanish. Joining it would
+    // wedge the key set for good; start a new one instead.
+    if (
+      this.#inflight !== undefined &&
+      this.#options.clock() - this.#lastAttempt > 2 * this.#options.jwksCache.timeout
+    ) {
       this.#inflight = undefined
+    }
+    if (this.#inflight !== undefined) return this.#inflight
+    const flight = this.#fetchKeys(trigger).finally(() => {
+      if (this.#inflight === flight) this.#inflight = undefined
     })
-    return this.#inflight
+    this.#inflight = flight
+    return flight
   }
 
   async #fetchKeys(trigger: KeyFetchTrigger): Promise<void> {

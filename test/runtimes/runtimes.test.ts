@@ -1,0 +1,140 @@
+/**
+ * The fetch gate and a Hono app, for real, in Bun, Deno and workerd (the
+ * binaries from npm), against the local issuer on 127.0.0.1: a valid token,
+ * a missing scope, a bad signature, the issuer down once the keys are cached
+ * (and stale), and a cold start with the issuer unreachable.
+ */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { type AuthServer, createAuthServer } from '@m2m-guard/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RunningApp, type RuntimeName, startApp } from './runtimes.js'
+
+const AUDIENCE = 'https://orders.example'
+// What each runtime calls itself in the fixture (workerd: its navigator.userAgent).
+const RUNTIMES: Array<[RuntimeName, string]> = [
+  ['bun', 'bun'],
+  ['deno', 'deno'],
+  ['workerd', 'Cloudflare-Workers'],
+]
+const ELEVEN_MINUTES = 11 * 60_000 // past the key set's default max-age (10 min)
+
+let issuer: AuthServer
+let coldJwksUri: string
+
+beforeAll(async () => {
+  issuer = await createAuthServer({ audience: AUDIENCE })
+  // A port that was just free and is now closed: connections to it are refused at once.
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  coldJwksUri = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/jwks`
+  await new Promise((resolve) => probe.close(resolve))
+})
+afterAll(() => issuer.close())
+
+const token = (claims: Record<string, unknown>, options?: Parameters<AuthServer['mint']>[1]) =>
+  issuer.mint({ client_id: 'billing', ...claims }, options)
+
+describe.each(RUNTIMES)('%s', (name, runtime) => {
+  let app: RunningApp
+  beforeAll(async () => {
+    issuer.clearFaults()
+    app = await startApp(name, {
+      issuer: issuer.issuer,
+      audience: AUDIENCE,
+      jwksUri: issuer.jwksUri,
+      coldJwksUri,
+    })
+  }, 60_000)
+  afterAll(() => app?.close())
+
+  async function get(path: string, authorization?: string) {
+    const headers: Record<string, string> = authorization === undefined ? {} : { authorization }
+    const response = await fetch(`${app.url}${path}`, { headers, signal: AbortSignal.timeout(10_000) })
+    return {
+      status: response.status,
+      challenge: response.headers.get('www-authenticate'),
+      retryAfter: response.headers.get('retry-after'),
+      body: (await response.json()) as unknown,
+    }
+  }
+
+  describe.each(['fetch', 'hono'])('%s', (via) => {
+    it('admits a valid token with the scope', async () => {
+      const answer = await get(`/${via}/orders`, `Bearer ${await token({ scope: 'orders:read' })}`)
+      expect(answer, app.output()).toEqual({
+        status: 200,
+        challenge: null,
+        retryAfter: null,
+        body: { runtime, via, clientId: 'billing', scopes: ['orders:read'] },
+      })
+    })
+
+    it('refuses a token without the scope: 403 insufficient_scope', async () => {
+      const answer = await get(`/${via}/orders`, `Bearer ${await token({ scope: 'reports:read' })}`)
+      expect(answer).toEqual({
+        status: 403,
+        challenge:
+          'Bearer error="insufficient_scope", error_description="missing required scope: orders:read", scope="orders:read"',
+        retryAfter: null,
+        body: { error: 'insufficient_scope', error_description: 'missing required scope: orders:read' },
+      })
+    })
+
+    it('refuses a bad signature: 401 invalid_token', async () => {
+      const forged = await token({ scope: 'orders:read' }, { key: 'foreign', kid: issuer.keys.current.kid })
+      expect(await get(`/${via}/orders`, `Bearer ${forged}`)).toEqual({
+        status: 401,
+        challenge: 'Bearer error="invalid_token", error_description="invalid signature"',
+        retryAfter: null,
+        body: { error: 'invalid_token', error_description: 'invalid signature' },
+      })
+    })
+
+    it('answers 503 with Retry-After when the issuer cannot be reached and nothing is cached', async () => {
+      expect(await get(`/${via}/cold`, `Bearer ${await token({ scope: 'orders:read' })}`)).toEqual({
+        status: 503,
+        challenge: null,
+        retryAfter: '30',
+        body: {
+          error: 'temporarily_unavailable',
+          error_description: 'signing keys are temporarily unavailable',
+        },
+      })
+    })
+  })
+
+  it('keeps admitting new tokens from cached keys while the issuer is down, past their max-age', async () => {
+    // Warm: the keys are cached. Then the key set goes stale and the issuer goes down.
+    expect((await get('/fetch/orders', `Bearer ${await token({ scope: 'orders:read' })}`)).status).toBe(200)
+    await advanceClock(ELEVEN_MINUTES)
+    issuer.setFault('jwks', 'down')
+    const before = issuer.requests.jwks
+    for (const via of ['fetch', 'hono']) {
+      // A fresh token, valid for hours: not in the token cache, so its signature is checked.
+      const fresh = await token({ scope: 'orders:read', jti: `down-${via}` }, { expiresIn: 9 * 3600 })
+      const answer = await get(`/${via}/orders`, `Bearer ${fresh}`)
+      expect(answer, app.output()).toMatchObject({ status: 200, body: { runtime, via, clientId: 'billing' } })
+    }
+    // Bun and Deno run the refresh the stale key set starts in the background; workerd
+    // cancels what a request leaves running once its response is sent.
+    if (name !== 'workerd') expect(issuer.requests.jwks).toBeGreaterThan(before)
+
+    // The issuer is back; past the stale-if-error window the keys must be fetched
+    // again, whatever became of that background refresh.
+    issuer.clearFaults()
+    await advanceClock(7 * 3600_000)
+    const fetchedBefore = issuer.requests.jwks
+    const later = await token({ scope: 'orders:read', jti: 'recovered' }, { expiresIn: 9 * 3600 })
+    expect(await get('/hono/orders', `Bearer ${later}`), app.output()).toMatchObject({
+      status: 200,
+      body: { runtime, via: 'hono', clientId: 'billing' },
+    })
+    expect(issuer.requests.jwks).toBeGreaterThan(fetchedBefore)
+  })
+
+  async function advanceClock(ms: number) {
+    const answer = await fetch(`${app.url}/clock?advance=${ms}`, { method: 'POST' })
+    expect(await answer.json()).toMatchObject({ runtime })
+  }
+})
