@@ -5,7 +5,8 @@
  * installs them into a fresh project outside the workspace with the
  * frameworks, and uses them from ESM, from CommonJS require(), and from
  * TypeScript with module nodenext (req.auth, ctx.state.auth, request.auth
- * typed). The fixtures are in ./pack-smoke/.
+ * typed); the web-standard fetch gate and Hono also run on Bun and Deno
+ * (the binaries of the workspace's devDependencies). The fixtures are in ./pack-smoke/.
  *
  * Needs `pnpm build` first. Installs with pnpm from its store, going to the
  * registry only for what the store lacks.
