@@ -4,7 +4,7 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common'
 
 /**
  * Injects the request's {@link AuthResult}: client id, granted scopes,
- * issuer, verified claims. On a `@Public()` route there is none, and a
+ * verified claims. On a `@Public()` route there is none, and a
  * handler that asks for it fails: that is a bug in the route, not a request
  * to answer.
  *
