@@ -66,8 +66,15 @@ export function validateClient(client: RegisteredClient): ClientRecord {
     throw new TypeError(`${label}: "clientSecret" must be a non-empty string`)
   }
   if (jwks !== undefined) validateJwks(jwks, label)
-  if (clientSecret === undefined && jwks === undefined) {
-    throw new TypeError(`${label} needs "clientSecret" or "jwks" to authenticate`)
+  if (
+    clientSecret === undefined &&
+    jwks === undefined &&
+    client.tlsClientAuth === undefined &&
+    client.selfSignedCertificate === undefined
+  ) {
+    throw new TypeError(
+      `${label} needs "clientSecret", "jwks", "tlsClientAuth" or "selfSignedCertificate" to authenticate`,
+    )
   }
   if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string' && SCOPE_TOKEN.test(s))) {
     throw new TypeError(`${label}: "scopes" must be an array of scope tokens (no spaces or quotes)`)

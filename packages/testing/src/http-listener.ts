@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 
 /**
@@ -12,7 +13,7 @@ import type { AddressInfo, Socket } from 'node:net'
  * ```
  */
 export interface Listener {
-  /** `http://host:port`, IPv6 hosts in brackets. */
+  /** `http://host:port` (`https://` with TLS), IPv6 hosts in brackets. */
   readonly origin: string
   readonly port: number
   /** Stops listening and destroys every connection, also those waiting on a hanging answer. Idempotent. */
@@ -20,8 +21,9 @@ export interface Listener {
 }
 
 /**
- * Starts listening. Requests are handed to `handle`; a handler that rejects is answered with
- * 500 (or its connection cut, if the answer had begun), so no request can take the process down.
+ * Starts listening, over HTTPS when given `tls` options. Requests are handed to `handle`; a handler
+ * that rejects is answered with 500 (or its connection cut, if the answer had begun), so no request
+ * can take the process down.
  *
  * @example
  * ```ts
@@ -32,16 +34,22 @@ export async function listen(
   handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
   host: string,
   port: number,
+  tls?: HttpsOptions,
 ): Promise<Listener> {
   const sockets = new Set<Socket>()
-  // Tight timeouts: a client that trickles its request must not hold a test run hostage.
-  const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch(() => {
       if (!res.headersSent && !res.destroyed) {
         res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"server_error"}')
       } else res.destroy()
     })
-  })
+  }
+  // Tight timeouts: a client that trickles its request must not hold a test run hostage.
+  const timeouts = { requestTimeout: 30_000, headersTimeout: 10_000 }
+  const server =
+    tls === undefined
+      ? createServer(timeouts, onRequest)
+      : createHttpsServer({ ...tls, ...timeouts }, onRequest)
   server.on('connection', (socket) => {
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
@@ -60,7 +68,7 @@ export async function listen(
 
   let closing: Promise<void> | undefined
   return {
-    origin: `http://${hostPart}:${address.port}`,
+    origin: `${tls === undefined ? 'http' : 'https'}://${hostPart}:${address.port}`,
     port: address.port,
     close() {
       closing ??= new Promise<void>((resolve) => {

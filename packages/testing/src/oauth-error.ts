@@ -1,4 +1,4 @@
-/** RFC 6749 §5.2 and RFC 8707 §2 error codes the token endpoint answers with. */
+/** RFC 6749 §5.2, RFC 8707 §2 and RFC 9449 §5 error codes the token endpoint answers with. */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -6,6 +6,8 @@ export type OAuthErrorCode =
   | 'invalid_scope'
   | 'invalid_target'
   | 'server_error'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
 
 /**
  * A refusal of the token endpoint, answered as `{"error", "error_description"}` JSON.

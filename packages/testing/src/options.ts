@@ -1,6 +1,8 @@
 import type { JSONWebKeySet } from 'jose'
+import type { DpopOptions } from './dpop.js'
 import type { FlavorName, FlavorShape } from './flavors/shape.js'
 import { resolveFlavor } from './flavors/table.js'
+import type { TlsClientAuth, TlsOptions } from './tls.js'
 
 /**
  * JWS algorithms the server can sign its access tokens with.
@@ -62,6 +64,10 @@ export interface RegisteredClient {
   audience?: string | string[]
   /** Lifetime of this client's tokens in seconds; overrides the server's `tokenLifetime`. */
   tokenLifetime?: number
+  /** `tls_client_auth` (RFC 8705 §2.1): a certificate from the `tls.ca` with this subject authenticates the client. */
+  tlsClientAuth?: TlsClientAuth
+  /** `self_signed_tls_client_auth` (RFC 8705 §2.2): this certificate (PEM) authenticates the client. */
+  selfSignedCertificate?: string
 }
 
 /**
@@ -99,6 +105,10 @@ export interface AuthServerOptions {
   flavor?: FlavorName
   /** The flavor's Entra tenant id, Okta authorization server id, Cognito user pool id, Keycloak realm or PingOne environment id. */
   tenant?: string
+  /** Serve HTTPS, ask clients for certificates: `tls_client_auth`, `self_signed_tls_client_auth`, certificate-bound tokens. */
+  tls?: TlsOptions
+  /** DPoP (RFC 9449) at the token endpoint: proofs are always accepted; this turns on server nonces. */
+  dpop?: DpopOptions
 }
 
 /** {@link AuthServerOptions} with defaults applied and every value checked. */

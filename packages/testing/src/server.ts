@@ -1,6 +1,7 @@
 import type { JWK } from 'jose'
 import { ClientAssertionVerifier } from './client-assertion.js'
-import { ClientRegistry } from './clients.js'
+import { ClientRegistry, validateClient } from './clients.js'
+import { DPOP_ALGORITHMS, DpopProofs } from './dpop.js'
 import { type CannedResponse, type Endpoint, type Fault, FaultBoard, type FaultOptions } from './faults.js'
 import type { FlavorName } from './flavors/shape.js'
 import { listen } from './http-listener.js'
@@ -22,6 +23,7 @@ import {
 import { RequestCounters, type RequestCounts } from './request-counters.js'
 import { jsonReply } from './respond.js'
 import { createRouter } from './router.js'
+import { checkCertificateRegistration, MutualTls } from './tls.js'
 import { tokenReply } from './token-endpoint.js'
 
 /**
@@ -121,6 +123,10 @@ export interface AuthServer {
   clearFaults(): void
   /** Sets every request counter back to 0. */
   resetCounters(): void
+  /** The nonce DPoP proofs must carry now, with the `dpop.nonce` option; otherwise undefined. */
+  readonly dpopNonce: string | undefined
+  /** Issues a new DPoP nonce (the replaced one stays valid for proofs under way); needs `dpop.nonce`. */
+  rotateDpopNonce(): string
   /** Closes the server and every open connection, hanging ones too. Idempotent. */
   close(): Promise<void>
 }
@@ -145,8 +151,14 @@ export interface AuthServer {
  */
 export async function createAuthServer(options: AuthServerOptions = {}): Promise<AuthServer> {
   const config = resolveOptions(options)
+  const dpopOptions = DpopProofs.resolve(options.dpop)
+  const mtls = options.tls === undefined ? undefined : await MutualTls.create(options.tls)
   const registry = new ClientRegistry()
-  for (const client of config.clients) registry.add(client)
+  const register = (client: RegisteredClient) => {
+    checkCertificateRegistration(validateClient(client), mtls)
+    registry.add(client)
+  }
+  for (const client of config.clients) register(client)
   const keys = await KeyStore.create(config.algorithm, config.clock)
   const faults = new FaultBoard()
   const counters = new RequestCounters()
@@ -159,6 +171,7 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
     (req, res) => (router as NonNullable<typeof router>)(req, res),
     config.host,
     config.port,
+    mtls?.serverOptions,
   )
   const { flavor } = config
   const endpoints = flavor
@@ -178,11 +191,15 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
     return publish ? { keys: set.keys.map((jwk) => publish(jwk, endpoints.issuer)) } : set
   }
   const assertions = new ClientAssertionVerifier({ ...endpoints, clock: config.clock })
-  const metadata = () =>
-    buildMetadata(
+  const dpop = new DpopProofs({ tokenEndpoint: endpoints.tokenEndpoint, clock: config.clock, ...dpopOptions })
+  const metadata = () => ({
+    ...buildMetadata(
       endpoints,
       registry.list().flatMap((client) => client.scopes),
-    )
+    ),
+    dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
+    ...mtls?.metadata(endpoints.tokenEndpoint),
+  })
   router = createRouter({
     endpoints,
     faults,
@@ -191,7 +208,7 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
     replies: {
       jwks: () => jsonReply(200, jwks(), { 'cache-control': `public, max-age=${config.jwksMaxAge}` }),
       metadata: () => jsonReply(200, metadata(), { 'cache-control': 'public, max-age=300' }),
-      token: (req) => tokenReply(req, { registry, assertions, mint }),
+      token: (req) => tokenReply(req, { registry, assertions, mint, dpop, mtls }),
     },
   })
 
@@ -218,7 +235,7 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
       return faults.view()
     },
     requests: counters.view,
-    addClient: (client) => registry.add(client),
+    addClient: register,
     removeClient: (clientId) => registry.remove(clientId),
     mint: (claims, mintOptions) => mintToken(mint, claims, mintOptions),
     mintUnsigned: (claims, mintOptions) => mintToken(mint, claims, { ...mintOptions, alg: 'none' }),
@@ -231,6 +248,10 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
     queueResponse: (endpoint, response, faultOptions) => faults.queue(endpoint, response, faultOptions),
     clearFaults: () => faults.clear(),
     resetCounters: () => counters.reset(),
+    get dpopNonce() {
+      return dpop.nonce
+    },
+    rotateDpopNonce: () => dpop.rotateNonce(),
     close() {
       closing.abort()
       return listener.close()

@@ -1,4 +1,4 @@
-import { type AuthServer, createAuthServer } from '@m2m-guard/testing'
+import { type AuthServer, createAuthServer, DPOP_ALGORITHMS } from '@m2m-guard/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 describe('discovery and JWKS', () => {
@@ -31,6 +31,7 @@ describe('discovery and JWKS', () => {
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
       token_endpoint_auth_signing_alg_values_supported: expect.arrayContaining(['RS256', 'ES256', 'EdDSA']),
       scopes_supported: ['a', 'b'],
+      dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
     })
   })
 

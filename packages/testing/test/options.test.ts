@@ -29,7 +29,7 @@ describe('options are checked at start, naming the option', () => {
 
   it.each([
     [{ clientId: '', clientSecret: 's', scopes: [] }, /clientId/],
-    [{ clientId: 'c', scopes: [] }, /needs "clientSecret" or "jwks"/],
+    [{ clientId: 'c', scopes: [] }, /needs "clientSecret", "jwks"/],
     [{ clientId: 'c', clientSecret: 's', scopes: ['has space'] }, /"scopes"/],
     [{ clientId: 'c', clientSecret: 's', scopes: 'a' }, /"scopes"/],
     [{ clientId: 'c', clientSecret: 's', scopes: [], audience: [''] }, /"audience"/],

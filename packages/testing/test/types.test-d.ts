@@ -10,6 +10,7 @@ import {
   type MintOptions,
   type RegisteredClient,
   type RequestCounts,
+  type TlsClientAuth,
 } from '@m2m-guard/testing'
 import type { CryptoKey, JWK } from 'jose'
 import { describe, expectTypeOf, it } from 'vitest'
@@ -53,6 +54,8 @@ describe('public types', () => {
       scopes: string[]
       audience?: string | string[]
       tokenLifetime?: number
+      tlsClientAuth?: TlsClientAuth
+      selfSignedCertificate?: string
     }>()
   })
 
