@@ -117,11 +117,44 @@ try {
     project,
   )
 
+  // NestJS 11 (CommonJS) in a project of its own, since an app has one @nestjs/common:
+  // the packed module against the previous major, through ESM-to-CommonJS interop.
+  const nest11 = join(work, 'nest11')
+  cpSync(fixtures, nest11, { recursive: true })
+  const nest11Manifest = {
+    name: 'm2m-guard-pack-smoke-nest11',
+    private: true,
+    type: 'module',
+    dependencies: {
+      '@m2m-guard/core': file('core'),
+      '@m2m-guard/nestjs': file('nestjs'),
+      '@nestjs/common': '^11',
+      '@nestjs/core': '^11',
+      '@nestjs/platform-express': '^11',
+      'reflect-metadata': manifest.dependencies['reflect-metadata'],
+      rxjs: manifest.dependencies.rxjs,
+    },
+    pnpm: { overrides: { '@m2m-guard/core': file('core') } },
+  }
+  writeFileSync(join(nest11, 'package.json'), `${JSON.stringify(nest11Manifest, null, 2)}\n`)
+  await run(
+    'install the Nest module with NestJS 11 into another project',
+    'pnpm',
+    [
+      'install',
+      '--prefer-offline',
+      '--config.manage-package-manager-versions=false',
+      '--config.lockfile=false',
+    ],
+    nest11,
+  )
+
   await Promise.all([
     run('import from ESM, guard real routes', process.execPath, ['esm.mjs'], project),
     run('require() from CommonJS', process.execPath, ['cjs.cjs'], project),
     run('web-standard fetch gate and Hono on Node', process.execPath, ['web.mjs'], project),
     run('a Nest app with the packed module', process.execPath, ['nest.mjs'], project),
+    run('the same on NestJS 11', process.execPath, ['nest.mjs'], nest11),
     run('the same on Bun', BINARIES.bun(), ['web.mjs'], project),
     // Deno's sandbox: read the project (its node_modules) and nothing else.
     run(

@@ -2,6 +2,7 @@
 // plain ESM: the decorators are applied as functions, as compiled TypeScript does.
 import 'reflect-metadata'
 import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
 import { Auth, M2mGuardModule, Public, RequireScopes } from '@m2m-guard/nestjs'
 import { Controller, Get, Module } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core'
@@ -60,4 +61,4 @@ try {
 } finally {
   await app.close()
 }
-console.log('nest: ok')
+console.log(`nest: ok (NestJS ${createRequire(import.meta.url)('@nestjs/core/package.json').version})`)
