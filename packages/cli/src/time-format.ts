@@ -54,3 +54,28 @@ export function isoDate(seconds: unknown): string | undefined {
   if (Number.isNaN(date.getTime())) return undefined
   return date.toISOString().replace(/\.000Z$/, 'Z')
 }
+
+/**
+ * Seconds the clock behind an HTTP `Date` header is ahead of ours (negative: behind), `local`
+ * being our time (epoch ms) when the response came; undefined if the header is not a date.
+ * `Date` has one-second resolution, so ours is truncated the same way and ±1 s is noise.
+ *
+ * @example
+ * skewSeconds(new Date(Date.now() + 60_000).toUTCString(), Date.now()) // 60
+ */
+export function skewSeconds(header: string | null | undefined, local: number): number | undefined {
+  const theirs = header == null ? Number.NaN : Date.parse(header)
+  if (Number.isNaN(theirs)) return undefined
+  return Math.round((theirs - Math.floor(local / 1000) * 1000) / 1000)
+}
+
+/**
+ * A skew in seconds with its sign: "+10 min", "-3 s", "±0 s".
+ *
+ * @example
+ * formatSkew(-3) // '-3 s'
+ */
+export function formatSkew(seconds: number): string {
+  const sign = seconds > 0 ? '+' : seconds < 0 ? '-' : '±'
+  return `${sign}${formatDuration(seconds)}`
+}

@@ -126,6 +126,38 @@ describe('m2m-guard explain', () => {
     }
   })
 
+  it("measures the issuer's clock from its Date header and says so at the failing time check", async () => {
+    const now = Date.now
+    const ahead = await createAuthServer({ audience: AUDIENCE, clock: () => now() + 10 * 60_000 })
+    try {
+      // The server's clock option moves its tokens; its responses' Date moves with a canned answer.
+      ahead.setFault('jwks', {
+        status: 200,
+        headers: { date: new Date(now() + 10 * 60_000).toUTCString() },
+        body: ahead.keys.jwks,
+      })
+      const token = await ahead.mint()
+      const { stdout } = await cli([
+        'explain',
+        token,
+        '--issuer',
+        ahead.issuer,
+        '--audience',
+        AUDIENCE,
+        '--json',
+      ])
+      const report = JSON.parse(stdout)
+      expect(report.issuerClockSkew).toBeGreaterThanOrEqual(599)
+      expect(report.issuerClockSkew).toBeLessThanOrEqual(601)
+      const iat = report.checks.find((check: { id: string }) => check.id === 'iat')
+      expect(iat.status).toBe('fail')
+      expect(iat.detail).toMatch(/; issuer's clock \+(9 min 59 s|10 min|10 min 1 s)\)$/)
+      expect(report.fix).toMatch(/its Date header says \+(9 min 59 s|10 min|10 min 1 s)/)
+    } finally {
+      await ahead.close()
+    }
+  })
+
   it('shows the key set failing as a 503 with Retry-After, not a 401', async () => {
     server.setFault('jwks', 'down')
     const token = await server.mint()

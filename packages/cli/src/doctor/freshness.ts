@@ -4,7 +4,7 @@
  */
 import type { CheckLine } from '../check-lines.js'
 import { printable } from '../printable.js'
-import { formatDuration } from '../time-format.js'
+import { formatDuration, formatSkew, skewSeconds } from '../time-format.js'
 import type { Probe } from './probe.js'
 
 // Core's bounds on a key set's freshness: at least the cooldown (30 s), at most a day.
@@ -63,10 +63,8 @@ export function clockCheck(probes: readonly Probe[], tolerance: number): CheckLi
   let worst: { skew: number; header: string } | undefined
   for (const probe of probes) {
     const header = probe.headers?.get('date')
-    const theirs = header == null ? Number.NaN : Date.parse(header)
-    if (header == null || Number.isNaN(theirs)) continue
-    // The header is truncated to the second: compare with our clock truncated the same way.
-    const skew = Math.round((theirs - Math.floor(probe.midpoint / 1000) * 1000) / 1000)
+    const skew = skewSeconds(header, probe.midpoint)
+    if (header == null || skew === undefined) continue
     if (worst === undefined || Math.abs(skew) > Math.abs(worst.skew)) worst = { skew, header }
   }
   if (worst === undefined) {
@@ -78,8 +76,7 @@ export function clockCheck(probes: readonly Probe[], tolerance: number): CheckLi
     }
   }
   const { skew, header } = worst
-  const sign = skew > 0 ? '+' : skew < 0 ? '-' : '±'
-  const detail = `${sign}${formatDuration(skew)} (issuer's Date ${printable(header)}, tolerance ${tolerance} s)`
+  const detail = `${formatSkew(skew)} (issuer's Date ${printable(header)}, tolerance ${tolerance} s)`
   if (Math.abs(skew) <= 1) return { id: 'clock', status: 'pass', label: 'clock skew', detail }
   if (Math.abs(skew) <= tolerance) {
     return { id: 'clock', status: 'pass', label: 'clock skew', detail: `${detail}, within tolerance` }

@@ -8,6 +8,7 @@ import type { AuthError, Requirement, VerifierOptions } from '@m2m-guard/core'
 import { type CheckLine, renderChecks } from '../check-lines.js'
 import { printable } from '../printable.js'
 import type { Style } from '../terminal.js'
+import { skewSeconds } from '../time-format.js'
 import { inspectToken } from '../token-parts.js'
 import { fixFor } from './fixes.js'
 import { CHECK_IDS, type CheckId, type Observation, observe } from './observations.js'
@@ -43,6 +44,8 @@ export interface ExplainReport {
   fix: string | undefined
   /** Every URL the verifier fetched (metadata and keys; never with the token). */
   fetched: Contact[]
+  /** The issuer's clock minus ours, in seconds, from its responses' `Date`, if any came. */
+  issuerClockSkew: number | undefined
 }
 
 /**
@@ -59,10 +62,11 @@ export async function explainToken(input: ExplainInput): Promise<ExplainReport> 
   const parts = inspected.ok ? inspected.parts : undefined
   const profile = effectiveProfile(options, parts?.payload.iss)
   const observations = new Map<CheckId, Observation>()
+  const issuerSkew = largestSkew(run.contacts)
   if (parts === undefined) {
     if (!inspected.ok) observations.set(inspected.stage, { ok: false, detail: inspected.problem })
   } else {
-    const context = { ...parts, profile, requirement, events: run.events, now: run.startedAt }
+    const context = { ...parts, profile, requirement, events: run.events, now: run.startedAt, issuerSkew }
     for (const id of CHECK_IDS) observations.set(id, observe(id, context))
   }
   const { error } = run
@@ -79,6 +83,7 @@ export async function explainToken(input: ExplainInput): Promise<ExplainReport> 
           profile,
           scopes: requirement?.scopes ?? [],
           shapeProblem: inspected.ok ? undefined : inspected.problem,
+          issuerSkew,
         })
   const failedLine = checks.find((check) => check.status === 'fail' && check.id === failed)
   if (failedLine !== undefined) failedLine.fix = fix
@@ -96,6 +101,7 @@ export async function explainToken(input: ExplainInput): Promise<ExplainReport> 
       http: undefined,
       fix: undefined,
       fetched: run.contacts,
+      issuerClockSkew: issuerSkew,
     }
   }
   const rejection = error as AuthError
@@ -112,7 +118,19 @@ export async function explainToken(input: ExplainInput): Promise<ExplainReport> 
     http: { status: rejection.status, headers: { ...rejection.headers }, body: rejection.body },
     fix,
     fetched: run.contacts,
+    issuerClockSkew: issuerSkew,
   }
+}
+
+/** The largest skew any of the issuer's responses showed, in seconds. */
+function largestSkew(contacts: readonly Contact[]): number | undefined {
+  let worst: number | undefined
+  for (const contact of contacts) {
+    if (contact.receivedAt === undefined) continue
+    const skew = skewSeconds(contact.date, contact.receivedAt)
+    if (skew !== undefined && (worst === undefined || Math.abs(skew) > Math.abs(worst))) worst = skew
+  }
+  return worst
 }
 
 const MEANING: Record<number, string> = {

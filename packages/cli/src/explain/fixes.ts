@@ -5,6 +5,7 @@
 import type { AuthError } from '@m2m-guard/core'
 import type { JWTPayload, ProtectedHeaderParameters } from 'jose'
 import { printable, quoted } from '../printable.js'
+import { formatSkew } from '../time-format.js'
 import { grantedScopes } from './observations.js'
 import type { EffectiveProfile } from './profile.js'
 
@@ -18,6 +19,8 @@ export interface FixContext {
   scopes: readonly string[]
   /** Why local decoding failed, if it did. */
   shapeProblem?: string | undefined
+  /** The issuer's clock minus ours, in seconds, if its responses said. */
+  issuerSkew?: number | undefined
 }
 
 // Claims where providers put scopes when not in `scope`/`scp` (Auth0 RBAC, Entra app roles).
@@ -93,9 +96,9 @@ export function fixFor(context: FixContext): string {
     case 'token_expired':
       return 'get a new token: clients should renew shortly before exp (if it was just issued, compare clocks with m2m-guard doctor)'
     case 'token_not_yet_valid':
-      return "the token is not valid yet: the issuer's clock is probably ahead; synchronise clocks (m2m-guard doctor measures the skew)"
+      return `the token is not valid yet: the issuer's clock is probably ahead${measured(context.issuerSkew)}; synchronise clocks (NTP), m2m-guard doctor measures the skew`
     case 'token_issued_in_future':
-      return "iat lies in the future: the issuer's clock is ahead of this machine's; synchronise clocks (NTP), m2m-guard doctor measures the skew"
+      return `iat lies in the future: the issuer's clock is ahead of this machine's${measured(context.issuerSkew)}; synchronise clocks (NTP), m2m-guard doctor measures the skew`
     case 'token_too_old':
       return `the token is older than maxTokenAge (${profile.maxTokenAge ?? '?'} s): get a new one, or raise maxTokenAge`
     case 'typ_mismatch':
@@ -133,4 +136,8 @@ function scopeFix({ payload, profile, scopes }: FixContext): string {
       ? scopes
       : scopes.filter((s) => !grantedScopes(payload, profile.scopeClaims).includes(s))
   return `grant the client ${missing.join(' ')} at the issuer and request it (scope=${missing.join('%20')}); a new token with the same grant will not help`
+}
+
+function measured(skew: number | undefined): string {
+  return skew === undefined || Math.abs(skew) <= 1 ? '' : ` (its Date header says ${formatSkew(skew)})`
 }

@@ -6,7 +6,7 @@
 import { ASYMMETRIC_ALGORITHMS, type Requirement, type VerifierEvent } from '@m2m-guard/core'
 import type { JWTPayload, ProtectedHeaderParameters } from 'jose'
 import { printable, quoted } from '../printable.js'
-import { isoDate, relativeTime } from '../time-format.js'
+import { formatSkew, isoDate, relativeTime } from '../time-format.js'
 import { anyIssuerMatches, type EffectiveProfile } from './profile.js'
 
 /** The checks, in the order they are printed. */
@@ -45,6 +45,8 @@ export interface TokenContext {
   events: readonly VerifierEvent[]
   /** Epoch ms at verification. */
   now: number
+  /** The issuer's clock minus ours, in seconds, from its responses' `Date`, if known. */
+  issuerSkew: number | undefined
 }
 
 const seen = (ok: boolean | undefined, detail: string): Observation => ({ ok, detail })
@@ -89,6 +91,7 @@ export function observe(id: CheckId, context: TokenContext): Observation {
   const { header, payload, profile, requirement, now } = context
   const tolerance = profile.clockTolerance
   const nowS = now / 1000
+  const skew = skewNote(context.issuerSkew)
   switch (id) {
     case 'shape':
       return seen(true, 'a signed JWT (compact JWS, 3 parts)')
@@ -140,7 +143,7 @@ export function observe(id: CheckId, context: TokenContext): Observation {
       const ok = payload.exp + tolerance > nowS
       return seen(
         ok,
-        `${date}, ${ok ? 'expires' : 'expired'} ${relativeTime(payload.exp, now)} (tolerance ${tolerance} s)`,
+        `${date}, ${ok ? 'expires' : 'expired'} ${relativeTime(payload.exp, now)} (tolerance ${tolerance} s${skew})`,
       )
     }
     case 'nbf': {
@@ -150,11 +153,11 @@ export function observe(id: CheckId, context: TokenContext): Observation {
       const ok = payload.nbf - tolerance <= nowS
       return seen(
         ok,
-        `${date}, ${ok ? 'valid since' : 'not valid until'} ${relativeTime(payload.nbf, now)} (tolerance ${tolerance} s)`,
+        `${date}, ${ok ? 'valid since' : 'not valid until'} ${relativeTime(payload.nbf, now)} (tolerance ${tolerance} s${skew})`,
       )
     }
     case 'iat':
-      return iatObservation(payload, profile, now)
+      return iatObservation(payload, profile, now, context.issuerSkew)
     case 'typ': {
       const typ = header.typ
       if (!profile.requireTyp)
@@ -207,7 +210,12 @@ function keyObservation(events: readonly VerifierEvent[], header: ProtectedHeade
   return seen(undefined, kid)
 }
 
-function iatObservation(payload: JWTPayload, profile: EffectiveProfile, now: number): Observation {
+function iatObservation(
+  payload: JWTPayload,
+  profile: EffectiveProfile,
+  now: number,
+  issuerSkew: number | undefined,
+): Observation {
   const tolerance = profile.clockTolerance
   if (payload.iat === undefined) {
     return seen(
@@ -223,6 +231,11 @@ function iatObservation(payload: JWTPayload, profile: EffectiveProfile, now: num
   const limit = profile.maxTokenAge === undefined ? '' : `, maxTokenAge ${profile.maxTokenAge} s`
   return seen(
     !future && !tooOld,
-    `${date}, issued ${relativeTime(payload.iat, now)}${future ? ': in the future' : ''} (tolerance ${tolerance} s${limit})`,
+    `${date}, issued ${relativeTime(payload.iat, now)}${future ? ': in the future' : ''} (tolerance ${tolerance} s${limit}${skewNote(issuerSkew)})`,
   )
+}
+
+// Worth saying only beyond Date's one-second resolution.
+function skewNote(skew: number | undefined): string {
+  return skew === undefined || Math.abs(skew) <= 1 ? '' : `; issuer's clock ${formatSkew(skew)}`
 }

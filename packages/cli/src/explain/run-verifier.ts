@@ -20,6 +20,8 @@ export interface Contact {
   ms: number
   /** The response's `Date`, for the clock comparison. */
   date?: string
+  /** Local time (epoch ms) when the response came. */
+  receivedAt?: number
 }
 
 /** What the verifier decided, and what it did on the way. */
@@ -56,11 +58,12 @@ export async function runVerifier(
     try {
       const response = await userFetch(input, init)
       const date = response.headers.get('date')
+      const receivedAt = Date.now()
       contacts.push({
         url,
         status: response.status,
-        ms: Date.now() - started,
-        ...(date === null ? {} : { date }),
+        ms: receivedAt - started,
+        ...(date === null ? {} : { date, receivedAt }),
       })
       return response
     } catch (error) {
