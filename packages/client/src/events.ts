@@ -5,15 +5,17 @@ import type { TokenRequestFailure } from './errors.js'
  *
  * @example
  * ```ts
- * { type: 'token_fetched', expiresIn: 3_600_000, attempts: 1 }
+ * { type: 'token_fetched', expiresIn: 3_600_000, attempts: 1, source: 'token_endpoint' }
  * ```
  */
 export interface TokenFetchedEvent {
   type: 'token_fetched'
   /** Lifetime of the new token, in milliseconds. */
   expiresIn: number
-  /** Requests it took, counting retries. */
+  /** Requests it took, counting retries (0 when it came from the store). */
   attempts: number
+  /** `store`: another instance's token, taken from the `store`; else asked of the token endpoint. */
+  source: 'token_endpoint' | 'store'
 }
 
 /**
@@ -21,7 +23,7 @@ export interface TokenFetchedEvent {
  *
  * @example
  * ```ts
- * { type: 'token_renewed', expiresIn: 3_600_000, attempts: 1, background: true }
+ * { type: 'token_renewed', expiresIn: 3_600_000, attempts: 1, background: true, source: 'store' }
  * ```
  */
 export interface TokenRenewedEvent {
@@ -30,6 +32,7 @@ export interface TokenRenewedEvent {
   attempts: number
   /** True when callers were served the old, still valid token while this renewal ran. */
   background: boolean
+  source: 'token_endpoint' | 'store'
 }
 
 /**
@@ -69,6 +72,37 @@ export interface CredentialRereadEvent {
 }
 
 /**
+ * The `store` could not give this instance a token, so it asked the token endpoint itself: the store
+ * failed or was slower than `storeOptions.timeout` (`get`, `lock`), or another instance's renewal did
+ * not reach the store within `storeOptions.maxWait` (`wait`). No call fails because of the store.
+ *
+ * @example
+ * ```ts
+ * { type: 'store_fallback', operation: 'get', reason: 'timeout' }
+ * ```
+ */
+export interface StoreFallbackEvent {
+  type: 'store_fallback'
+  operation: 'get' | 'lock' | 'wait'
+  reason: 'error' | 'timeout'
+}
+
+/**
+ * A token was obtained, but the `store` could not keep it for the other instances (`set`), or the
+ * renewal lock could not be released (`release`; it expires after `storeOptions.lockTtl`).
+ *
+ * @example
+ * ```ts
+ * { type: 'store_error', operation: 'set', reason: 'error' }
+ * ```
+ */
+export interface StoreErrorEvent {
+  type: 'store_error'
+  operation: 'set' | 'release'
+  reason: 'error' | 'timeout'
+}
+
+/**
  * Everything `onEvent` may receive, discriminated by `type`.
  *
  * @example
@@ -83,6 +117,8 @@ export type TokenClientEvent =
   | TokenRenewedEvent
   | TokenRequestFailedEvent
   | CredentialRereadEvent
+  | StoreFallbackEvent
+  | StoreErrorEvent
 
 /**
  * Wraps a user's event handler so that it can never break the client: a throw or a rejected promise
@@ -91,7 +127,7 @@ export type TokenClientEvent =
  * @example
  * ```ts
  * const emit = createEmitter(options.onEvent)
- * emit({ type: 'token_fetched', expiresIn: 60_000, attempts: 1 })
+ * emit({ type: 'token_fetched', expiresIn: 60_000, attempts: 1, source: 'token_endpoint' })
  * ```
  */
 export function createEmitter(

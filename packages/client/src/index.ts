@@ -3,6 +3,8 @@ export type { DpopOptions } from './dpop-key.js'
 export { TokenRequestError, type TokenRequestErrorDetails, type TokenRequestFailure } from './errors.js'
 export type {
   CredentialRereadEvent,
+  StoreErrorEvent,
+  StoreFallbackEvent,
   TokenClientEvent,
   TokenFetchedEvent,
   TokenRenewedEvent,
@@ -22,3 +24,4 @@ export {
 export type { PrivateKey } from './signing-key.js'
 export type { TlsClientOptions } from './tls-client.js'
 export { createTokenClient, type TokenClient } from './token-client.js'
+export type { StoredToken, TokenLock, TokenStore, TokenStoreOptions } from './token-store.js'

@@ -3,6 +3,7 @@ import type { DpopOptions } from './dpop-key.js'
 import type { TokenClientEvent } from './events.js'
 import type { PrivateKey } from './signing-key.js'
 import type { TlsClientOptions } from './tls-client.js'
+import type { TokenStore, TokenStoreOptions } from './token-store.js'
 
 /**
  * How the client authenticates to the token endpoint.
@@ -96,6 +97,14 @@ export interface BaseTokenClientOptions {
    * method when the server binds tokens to the certificate. Default: none.
    */
   tls?: TlsClientOptions
+  /**
+   * Share the token with the other instances of this caller (`@m2m-guard/redis`
+   * `createRedisTokenStore`, or your own): one token, and one renewal per lifetime, for the fleet.
+   * When the store is down or slow, each instance falls back to its own token. Default: none.
+   */
+  store?: TokenStore
+  /** Timeouts of the `store`: `{ timeout, lockTtl, maxWait }`. */
+  storeOptions?: TokenStoreOptions
 }
 
 /**
@@ -195,4 +204,5 @@ export const DEFAULTS = Object.freeze({
   timeout: 10_000,
   maxResponseSize: 65_536,
   retry: Object.freeze({ retries: 3, minDelay: 100, maxDelay: 10_000, maxElapsed: 30_000 }),
+  storeOptions: Object.freeze({ timeout: 1_000, lockTtl: 30_000, maxWait: 10_000 }),
 })

@@ -4,6 +4,7 @@ import { createEmitter, type TokenClientEvent } from './events.js'
 import { type AuthMethod, DEFAULTS, type TokenClientOptions } from './options.js'
 import { resolveSigningKey, type SigningKey } from './signing-key.js'
 import { fetchWithCertificate, type ResolvedTls, resolveTls } from './tls-client.js'
+import type { TokenStore } from './token-store.js'
 
 /**
  * How the client proves who it is, validated.
@@ -61,6 +62,7 @@ export interface ResolvedOptions {
   emit: (event: TokenClientEvent) => void
   dpop: DpopKey | undefined
   tls: ResolvedTls | undefined
+  store: { store: TokenStore; timeout: number; lockTtl: number; maxWait: number } | undefined
 }
 
 const AUTH_METHODS: readonly AuthMethod[] = [
@@ -201,6 +203,39 @@ function retry(value: TokenClientOptions['retry']): RetryPolicy {
   return { retries, minDelay, maxDelay, maxElapsed }
 }
 
+/** The longest lock a store must accept (`@m2m-guard/redis` refuses longer ones). */
+const MAX_LOCK_TTL = 600_000
+
+function store(options: TokenClientOptions): ResolvedOptions['store'] {
+  const { store: given, storeOptions } = options
+  if (given === undefined) {
+    if (storeOptions !== undefined) invalid('storeOptions', 'needs the "store" option')
+    return undefined
+  }
+  const methods = ['get', 'set', 'lock'] as const
+  if (
+    typeof given !== 'object' ||
+    given === null ||
+    methods.some((name) => typeof given[name] !== 'function')
+  ) {
+    invalid('store', 'must be a TokenStore: an object with get, set and lock functions')
+  }
+  if (storeOptions !== undefined && (typeof storeOptions !== 'object' || storeOptions === null)) {
+    invalid('storeOptions', 'must be an object')
+  }
+  const defaults = DEFAULTS.storeOptions
+  const lockTtl = duration(storeOptions?.lockTtl, 'storeOptions.lockTtl', defaults.lockTtl)
+  if (!Number.isInteger(lockTtl) || lockTtl > MAX_LOCK_TTL) {
+    invalid('storeOptions.lockTtl', `must be an integer of at most ${MAX_LOCK_TTL} ms`)
+  }
+  return {
+    store: given,
+    timeout: duration(storeOptions?.timeout, 'storeOptions.timeout', defaults.timeout),
+    lockTtl,
+    maxWait: duration(storeOptions?.maxWait, 'storeOptions.maxWait', defaults.maxWait, true),
+  }
+}
+
 function callable<T>(value: unknown, name: string): T | undefined {
   if (value !== undefined && typeof value !== 'function') invalid(name, 'must be a function')
   return value as T | undefined
@@ -238,5 +273,6 @@ export function resolveOptions(options: TokenClientOptions): ResolvedOptions {
     emit: createEmitter(callable<(event: TokenClientEvent) => unknown>(options.onEvent, 'onEvent')),
     dpop: resolveDpopKey(options.dpop),
     tls,
+    store: store(options),
   }
 }

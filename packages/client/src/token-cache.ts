@@ -62,7 +62,8 @@ export function scheduleToken(response: TokenResponse, renewBefore: number): Cac
  * ```
  */
 export interface Flight {
-  result: Promise<{ response: TokenResponse; attempts: number }>
+  /** `source`: where the token came from; the token endpoint unless said otherwise. */
+  result: Promise<{ response: TokenResponse; attempts: number; source?: 'token_endpoint' | 'store' }>
   keepAlive: () => void
 }
 
@@ -75,7 +76,10 @@ export interface Flight {
  * ```
  */
 export interface TokenCacheContext {
-  obtain: (background: boolean) => Flight
+  /** Starts getting a token; `current` is the token held now (being renewed), if any. */
+  obtain: (background: boolean, current: CachedToken | undefined) => Flight
+  /** Told when a specific token is invalidated (an API refused it). */
+  onInvalidate?: (accessToken: string) => void
   clock: () => number
   renewBefore: number
   emit: (event: TokenClientEvent) => void
@@ -124,7 +128,7 @@ export function createTokenCache(context: TokenCacheContext): TokenCache {
     const startedIn = generation
     const hadToken = current !== undefined
     try {
-      const { response, attempts } = await entry.flight.result
+      const { response, attempts, source = 'token_endpoint' } = await entry.flight.result
       const token = scheduleToken(response, context.renewBefore)
       if (startedIn === generation) {
         current = token
@@ -132,8 +136,8 @@ export function createTokenCache(context: TokenCacheContext): TokenCache {
       }
       emit(
         hadToken
-          ? { type: 'token_renewed', expiresIn: token.lifetime, attempts, background }
-          : { type: 'token_fetched', expiresIn: token.lifetime, attempts },
+          ? { type: 'token_renewed', expiresIn: token.lifetime, attempts, background, source }
+          : { type: 'token_fetched', expiresIn: token.lifetime, attempts, source },
       )
       return token
     } catch (error) {
@@ -148,7 +152,7 @@ export function createTokenCache(context: TokenCacheContext): TokenCache {
   }
 
   function start(background: boolean): Entry {
-    const entry = { flight: context.obtain(background) } as Entry
+    const entry = { flight: context.obtain(background, current) } as Entry
     entry.token = settle(entry, background)
     // Callers observe failures through their own await; a background renewal nobody awaits must not
     // become an unhandled rejection.
@@ -170,6 +174,7 @@ export function createTokenCache(context: TokenCacheContext): TokenCache {
     },
     invalidate(token) {
       if (token !== undefined && current?.accessToken !== token) return
+      if (token !== undefined) context.onInvalidate?.(token)
       current = undefined
       renewalPausedUntil = 0
       // A request already under way when a specific token is found bad was started after that token

@@ -1,12 +1,15 @@
+import { createHash } from 'node:crypto'
 import { createClientAuthentication } from './client-auth.js'
 import { createEndpointResolver } from './discovery.js'
 import { createDpopSession } from './dpop-session.js'
 import { type AuthorizedFetch, createAuthorizedFetch } from './fetch-with-token.js'
 import type { TokenClientOptions } from './options.js'
-import { resolveOptions } from './resolve-options.js'
+import { type ResolvedOptions, resolveOptions } from './resolve-options.js'
 import { BackoffTimer, withRetry } from './retry.js'
+import { shareThroughStore } from './shared-token.js'
 import { createTokenCache, type Flight } from './token-cache.js'
 import { createTokenRequest } from './token-request.js'
+import { storeKey } from './token-store.js'
 
 /**
  * A client-credentials token client.
@@ -36,6 +39,21 @@ export interface TokenClient {
    * one renewal, not one each.
    */
   invalidate(token?: string): void
+}
+
+// A bound token is useful only with its key or certificate: instances that do not share those must
+// not share tokens either (with `dpop: true` each instance has its own key).
+function bindingOf(resolved: ResolvedOptions): string {
+  const parts: string[] = []
+  if (resolved.dpop !== undefined) {
+    const { publicJwk } = resolved.dpop
+    const canonical = Object.keys(publicJwk)
+      .sort()
+      .map((name) => [name, publicJwk[name as keyof typeof publicJwk]])
+    parts.push(`dpop:${createHash('sha256').update(JSON.stringify(canonical)).digest('base64url')}`)
+  }
+  if (resolved.tls !== undefined) parts.push(`x5t:${resolved.tls.certificate.fingerprint256}`)
+  return parts.join(' ')
 }
 
 /**
@@ -80,7 +98,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     defaultLifetime: resolved.defaultLifetime,
   })
 
-  const obtain = (background: boolean): Flight => {
+  const fetchOwn = (background: boolean): Flight => {
     const timer = new BackoffTimer(!background)
     let attempts = 0
     const result = withRetry(
@@ -106,7 +124,33 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     return { result, keepAlive: () => timer.keepAlive() }
   }
 
-  const cache = createTokenCache({ obtain, clock, renewBefore: resolved.renewBefore, emit })
+  const shared =
+    resolved.store === undefined
+      ? undefined
+      : shareThroughStore({
+          ...resolved.store,
+          key: storeKey({
+            endpoint:
+              'tokenEndpoint' in resolved.endpoint
+                ? resolved.endpoint.tokenEndpoint
+                : resolved.endpoint.issuer,
+            clientId: credentials.clientId,
+            params: resolved.params,
+            binding: bindingOf(resolved),
+          }),
+          tokenType: dpop === undefined ? 'Bearer' : 'DPoP',
+          clock,
+          sleep: resolved.sleep,
+          emit,
+          fetchOwn,
+        })
+  const cache = createTokenCache({
+    obtain: shared === undefined ? fetchOwn : (background, current) => shared.obtain(background, current),
+    ...(shared === undefined ? {} : { onInvalidate: (token: string) => shared.reject(token) }),
+    clock,
+    renewBefore: resolved.renewBefore,
+    emit,
+  })
   return {
     getToken: async () => (await cache.get()).accessToken,
     fetch: createAuthorizedFetch({ tokens: cache, fetch: resolved.fetch, dpop }),

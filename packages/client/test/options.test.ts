@@ -147,8 +147,10 @@ describe('createTokenClient validates options eagerly', () => {
       timeout: 10_000,
       maxResponseSize: 65_536,
       retry: { retries: 3, minDelay: 100, maxDelay: 10_000, maxElapsed: 30_000 },
+      storeOptions: { timeout: 1_000, lockTtl: 30_000, maxWait: 10_000 },
     })
     expect(Object.isFrozen(DEFAULTS)).toBe(true)
+    expect(Object.isFrozen(DEFAULTS.storeOptions)).toBe(true)
   })
 })
 

@@ -50,7 +50,12 @@ describe('retried', () => {
         retryIn: clock.sleeps[0],
       },
     ])
-    expect(log.events.at(-1)).toEqual({ type: 'token_fetched', expiresIn: 3_600_000, attempts: 2 })
+    expect(log.events.at(-1)).toEqual({
+      type: 'token_fetched',
+      expiresIn: 3_600_000,
+      attempts: 2,
+      source: 'token_endpoint',
+    })
   })
 
   it('waits as long as a 429 Retry-After (seconds) says', async () => {

@@ -46,7 +46,9 @@ describe('caching', () => {
     clock.advance(seconds(479))
     expect(await c.getToken()).toBe('token-1')
     expect(server.tokenRequests).toHaveLength(1)
-    expect(log.events).toEqual([{ type: 'token_fetched', expiresIn: 600_000, attempts: 1 }])
+    expect(log.events).toEqual([
+      { type: 'token_fetched', expiresIn: 600_000, attempts: 1, source: 'token_endpoint' },
+    ])
   })
 
   it('does not remember a failure: the next call asks again', async () => {
@@ -69,6 +71,7 @@ describe('renewal ahead of expiry', () => {
       expiresIn: 600_000,
       attempts: 1,
       background: true,
+      source: 'token_endpoint',
     })
     expect(await c.getToken()).toBe('token-2')
     expect(server.tokenRequests).toHaveLength(2)
@@ -148,6 +151,7 @@ describe('renewal ahead of expiry', () => {
       expiresIn: 600_000,
       attempts: 1,
       background: false,
+      source: 'token_endpoint',
     })
   })
 

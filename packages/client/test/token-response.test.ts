@@ -60,19 +60,25 @@ describe('a successful answer', () => {
   ])('accepts token_type %j and expires_in %j', async (tokenType, expiresIn, lifetime) => {
     server.queue({ body: { access_token: 'abc', token_type: tokenType, expires_in: expiresIn } })
     expect(await client().getToken()).toBe('abc')
-    expect(log.events).toEqual([{ type: 'token_fetched', expiresIn: lifetime, attempts: 1 }])
+    expect(log.events).toEqual([
+      { type: 'token_fetched', expiresIn: lifetime, attempts: 1, source: 'token_endpoint' },
+    ])
   })
 
   it('assumes defaultLifetime when expires_in is absent', async () => {
     server.queue({ body: { access_token: 'abc', token_type: 'Bearer' } })
     await client({ defaultLifetime: 120_000 }).getToken()
-    expect(log.events).toEqual([{ type: 'token_fetched', expiresIn: 120_000, attempts: 1 }])
+    expect(log.events).toEqual([
+      { type: 'token_fetched', expiresIn: 120_000, attempts: 1, source: 'token_endpoint' },
+    ])
   })
 
   it('assumes 5 minutes by default', async () => {
     server.queue({ body: { access_token: 'abc', token_type: 'Bearer', expires_in: null } })
     await client().getToken()
-    expect(log.events).toEqual([{ type: 'token_fetched', expiresIn: 300_000, attempts: 1 }])
+    expect(log.events).toEqual([
+      { type: 'token_fetched', expiresIn: 300_000, attempts: 1, source: 'token_endpoint' },
+    ])
   })
 })
 
