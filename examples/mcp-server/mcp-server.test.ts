@@ -145,6 +145,21 @@ describe('MCP server guarded by m2m-guard', () => {
     expect((listed.structuredContent as { orders: unknown[] }).orders).toHaveLength(2)
   })
 
+  it('a batch is refused if any of its tool calls needs a scope the client lacks', async () => {
+    const { tokens } = await connect('assistant', assistant.privateKey)
+    const batch = [
+      JSON.parse(toolCall('list-orders', {})),
+      JSON.parse(toolCall('cancel-order', { orderId: 'ord_1' })),
+    ]
+    const response = await tokens.fetch(resource, {
+      method: 'POST',
+      headers: mcpHeaders,
+      body: JSON.stringify(batch),
+    })
+    expect(response.status).toBe(403)
+    expect((await response.json()).error_description).toBe('missing required scope: orders:cancel')
+  })
+
   it('a client granted the scope calls the same tool', async () => {
     const { client } = await connect('ops-agent', opsAgent.privateKey)
     const result = await client.callTool({ name: 'cancel-order', arguments: { orderId: 'ord_2' } })
