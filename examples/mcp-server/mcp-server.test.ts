@@ -157,7 +157,10 @@ describe('MCP server guarded by m2m-guard', () => {
       body: JSON.stringify(batch),
     })
     expect(response.status).toBe(403)
-    expect((await response.json()).error_description).toBe('missing required scope: orders:cancel')
+    expect(await response.json()).toEqual({
+      error: 'insufficient_scope',
+      error_description: 'missing required scope: orders:cancel',
+    })
   })
 
   it('a client granted the scope calls the same tool', async () => {
