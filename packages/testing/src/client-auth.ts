@@ -1,5 +1,5 @@
 import type { ClientAssertionVerifier } from './client-assertion.js'
-import { parseBasicCredentials, secretMatches } from './client-secret.js'
+import { anySecretMatches, parseBasicCredentials } from './client-secret.js'
 import type { ClientRecord, ClientRegistry } from './clients.js'
 import type { FormParams } from './form-params.js'
 import { invalidClient, invalidRequest } from './oauth-error.js'
@@ -53,7 +53,7 @@ export async function authenticateClient(
     throw invalidRequest('"client_id" does not match the Basic credentials')
   }
   const client = registry.get(clientId)
-  if (!secretMatches(clientSecret, client?.clientSecret) || client === undefined) {
+  if (!anySecretMatches(clientSecret, client?.secrets) || client === undefined) {
     throw invalidClient('client authentication failed', basic)
   }
   return client

@@ -20,6 +20,22 @@ export function secretMatches(presented: string, registered: string | undefined)
 }
 
 /**
+ * Whether the presented secret is any of the client's active secrets (several during a rotation).
+ * Every one is compared, so the time taken does not tell which matched, or whether one did.
+ *
+ * @example
+ * ```ts
+ * anySecretMatches('s3cret', client.secrets) // true or false
+ * ```
+ */
+export function anySecretMatches(presented: string, registered: readonly string[] | undefined): boolean {
+  if (registered === undefined || registered.length === 0) return secretMatches(presented, undefined)
+  let matched = false
+  for (const secret of registered) matched = secretMatches(presented, secret) || matched
+  return matched
+}
+
+/**
  * Reads `Authorization: Basic …` as RFC 6749 §2.3.1 defines it: the client id and secret are
  * each form-urlencoded before they are joined with ':' and base64-encoded, so they are
  * form-decoded here ('+' is a space, %XX a byte).

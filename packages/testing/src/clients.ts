@@ -6,9 +6,11 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
 // JWK members that only private or symmetric keys carry (RFC 7518 §6).
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv']
 
-/** A registered client with its audiences normalised to a list. */
+/** A registered client with its audiences normalised to a list, and its active secrets. */
 export interface ClientRecord extends RegisteredClient {
   readonly audiences: readonly string[]
+  /** Every secret that authenticates it now: `clientSecret`, then those added, less those revoked. */
+  readonly secrets: readonly string[]
 }
 
 /**
@@ -44,6 +46,54 @@ export class ClientRegistry {
   list(): ClientRecord[] {
     return [...this.#clients.values()]
   }
+
+  /** Adds an active secret, beside the ones it has (rotation: deploy the new one, then revoke the old). */
+  addSecret(clientId: string, secret: string): void {
+    const client = this.#known(clientId)
+    checkSecret(secret, `client "${clientId}": the secret`)
+    if (!client.secrets.includes(secret))
+      this.#clients.set(clientId, { ...client, secrets: [...client.secrets, secret] })
+  }
+
+  /** Stops a secret from authenticating; returns whether the client had it. */
+  revokeSecret(clientId: string, secret: string): boolean {
+    const client = this.#known(clientId)
+    if (!client.secrets.includes(secret)) return false
+    this.#clients.set(clientId, { ...client, secrets: client.secrets.filter((kept) => kept !== secret) })
+    return true
+  }
+
+  /** Adds a public key for `private_key_jwt`; it needs a `kid`, to be revoked by. Replaces a key with the same kid. */
+  addKey(clientId: string, key: JWK): void {
+    const client = this.#known(clientId)
+    const label = `client "${clientId}"`
+    validateJwks({ keys: [key] }, label)
+    if (typeof key.kid !== 'string' || key.kid === '')
+      throw new TypeError(`${label}: an added key needs a "kid"`)
+    const others = client.jwks?.keys.filter((kept) => kept.kid !== key.kid) ?? []
+    this.#clients.set(clientId, { ...client, jwks: { keys: [...others, { ...key }] } })
+  }
+
+  /** Stops the keys with this `kid` from verifying client assertions; returns whether there were any. */
+  revokeKey(clientId: string, kid: string): boolean {
+    const client = this.#known(clientId)
+    const keys = client.jwks?.keys ?? []
+    const kept = keys.filter((key) => key.kid !== kid)
+    if (kept.length === keys.length) return false
+    const { jwks: _revoked, ...rest } = client
+    this.#clients.set(clientId, kept.length === 0 ? rest : { ...rest, jwks: { keys: kept } })
+    return true
+  }
+
+  #known(clientId: string): ClientRecord {
+    const client = this.#clients.get(clientId)
+    if (client === undefined) throw new Error(`no client "${clientId}" is registered`)
+    return client
+  }
+}
+
+function checkSecret(secret: unknown, label: string): void {
+  if (typeof secret !== 'string' || secret === '') throw new TypeError(`${label} must be a non-empty string`)
 }
 
 /**
@@ -62,9 +112,7 @@ export function validateClient(client: RegisteredClient): ClientRecord {
     throw new TypeError('client "clientId" must be a non-empty string')
   }
   const label = `client "${clientId}"`
-  if (clientSecret !== undefined && (typeof clientSecret !== 'string' || clientSecret === '')) {
-    throw new TypeError(`${label}: "clientSecret" must be a non-empty string`)
-  }
+  if (clientSecret !== undefined) checkSecret(clientSecret, `${label}: "clientSecret"`)
   if (jwks !== undefined) validateJwks(jwks, label)
   if (
     clientSecret === undefined &&
@@ -89,6 +137,7 @@ export function validateClient(client: RegisteredClient): ClientRecord {
     scopes: [...scopes],
     ...(jwks === undefined ? {} : { jwks: { keys: jwks.keys.map((key) => ({ ...key })) } }),
     audiences: [...audiences],
+    secrets: clientSecret === undefined ? [] : [clientSecret],
   }
 }
 

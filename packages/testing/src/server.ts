@@ -107,6 +107,14 @@ export interface AuthServer {
   addClient(client: RegisteredClient): void
   /** Forgets a client; returns whether it was registered. */
   removeClient(clientId: string): boolean
+  /** Adds an active secret to a client: both the old and the new one authenticate until one is revoked. */
+  addSecret(clientId: string, secret: string): void
+  /** Stops one of a client's secrets from authenticating; returns whether it had it. */
+  revokeSecret(clientId: string, secret: string): boolean
+  /** Adds a public key (with a `kid`) to a `private_key_jwt` client, beside the ones it has. */
+  addKey(clientId: string, key: JWK): void
+  /** Stops a client's keys with this `kid` from verifying its assertions; returns whether it had any. */
+  revokeKey(clientId: string, kid: string): boolean
   /** Signs any token; valid RFC 9068 by default. */
   mint(claims?: Record<string, unknown>, options?: MintOptions): Promise<string>
   /** An unsecured token: `alg: none`, empty signature. */
@@ -237,6 +245,10 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
     requests: counters.view,
     addClient: register,
     removeClient: (clientId) => registry.remove(clientId),
+    addSecret: (clientId, secret) => registry.addSecret(clientId, secret),
+    revokeSecret: (clientId, secret) => registry.revokeSecret(clientId, secret),
+    addKey: (clientId, key) => registry.addKey(clientId, key),
+    revokeKey: (clientId, kid) => registry.revokeKey(clientId, kid),
     mint: (claims, mintOptions) => mintToken(mint, claims, mintOptions),
     mintUnsigned: (claims, mintOptions) => mintToken(mint, claims, { ...mintOptions, alg: 'none' }),
     mintHmacWithPublicKey: (claims, mintOptions) => mintHmacWithPublicKey(mint, claims, mintOptions),

@@ -74,6 +74,11 @@ describe('public types', () => {
     expectTypeOf<AuthServer['mint']>().returns.resolves.toBeString()
     expectTypeOf<AuthServer['close']>().returns.resolves.toBeVoid()
     expectTypeOf<AuthServer['rotateKeys']>().returns.resolves.toEqualTypeOf<KeyInfo>()
+    expectTypeOf<AuthServer['addSecret']>().toEqualTypeOf<(clientId: string, secret: string) => void>()
+    expectTypeOf<AuthServer['revokeSecret']>().toEqualTypeOf<(clientId: string, secret: string) => boolean>()
+    expectTypeOf<AuthServer['addKey']>().toEqualTypeOf<(clientId: string, key: JWK) => void>()
+    expectTypeOf<AuthServer['revokeKey']>().toEqualTypeOf<(clientId: string, kid: string) => boolean>()
+    expectTypeOf<AuthServer['dpopNonce']>().toEqualTypeOf<string | undefined>()
   })
 
   it('mint options accept the documented key choices and nulls', () => {
