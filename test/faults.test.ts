@@ -13,7 +13,13 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createVerifier, type Verifier, type VerifierEvent, type VerifierOptions } from '@m2m-guard/core'
+import {
+  createVerifier,
+  type SingleIssuerOptions,
+  type Verifier,
+  type VerifierEvent,
+  type VerifierOptions,
+} from '@m2m-guard/core'
 import { createGuard } from '@m2m-guard/express'
 import { type AuthServer, type AuthServerOptions, createAuthServer, type Fault } from '@m2m-guard/testing'
 import express from 'express'
@@ -39,7 +45,9 @@ interface Api {
 const open: Array<{ close(): Promise<void> }> = []
 
 /** An Express service on 127.0.0.1:0 with one guarded route, and its verifier. */
-async function startApi(options: Partial<VerifierOptions> & Pick<VerifierOptions, 'issuer'>): Promise<Api> {
+async function startApi(
+  options: Partial<VerifierOptions> & Pick<SingleIssuerOptions, 'issuer'>,
+): Promise<Api> {
   const events: VerifierEvent[] = []
   const verifier = createVerifier({
     audience: AUDIENCE,
@@ -200,8 +208,10 @@ describe('JWKS faults with nothing cached: 503 + Retry-After, then automatic rec
     const first = await startIssuer()
     const { port } = first
     const api = await startApi({ issuer: first.issuer, jwksUri: first.jwksUri })
+    // Minted before the issuer goes: its `iss` selects the issuer whose keys cannot be had.
+    const early = await first.mint({ scope: 'orders:read' })
     await first.close()
-    expectUnavailable(await get(api, 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln'))
+    expectUnavailable(await get(api, early))
 
     const second = await startIssuer({ port })
     now += COOLDOWN

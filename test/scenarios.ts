@@ -108,7 +108,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'wrong issuer',
     path: '/orders',
     authorization: bearer({ scope: 'orders:read', iss: 'https://evil.example' }),
-    ...invalidToken('unexpected token issuer'),
+    ...invalidToken('token issuer is not accepted'),
   },
   {
     name: 'wrong audience',

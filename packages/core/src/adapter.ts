@@ -9,4 +9,4 @@
  * const { verifier, onError } = resolveGuardOptions(options, ['respond', 'next'])
  * const auth = await verifier.authorize(req.headers.authorization, requirement, req.auth)
  */
-export { isVerifier, resolveGuardOptions } from './adapter/guard-options.js'
+export { declareRequirement, isVerifier, resolveGuardOptions } from './adapter/guard-options.js'

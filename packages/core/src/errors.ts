@@ -28,11 +28,13 @@ export type AuthErrorReason =
   | 'token_issued_in_future'
   | 'missing_claim'
   | 'invalid_claim'
+  | 'issuer_unknown'
   | 'issuer_mismatch'
   | 'audience_mismatch'
   | 'typ_mismatch'
   | 'insufficient_scope'
   | 'client_not_allowed'
+  | 'issuer_not_allowed'
   | 'keys_unavailable'
 
 /** The JSON body adapters send: `{ error, error_description }`. */

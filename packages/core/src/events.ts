@@ -4,10 +4,16 @@
  */
 import type { AuthErrorReason } from './errors.js'
 
-/** Every event the verifier reports through `onEvent`. */
+/**
+ * Every event the verifier reports through `onEvent`. `issuer` names the
+ * issuer profile as configured (its first issuer; a `{tenantid}` template
+ * stays a template), never a value read from a token, so it is safe as a
+ * metric label.
+ */
 export type VerifierEvent =
   | {
       type: 'keys_fetched'
+      issuer: string
       uri: string
       durationMs: number
       keyCount: number
@@ -16,19 +22,28 @@ export type VerifierEvent =
     }
   | {
       type: 'keys_fetch_failed'
+      issuer: string
       uri: string | undefined
       durationMs: number
       trigger: KeyFetchTrigger
       error: string
     }
-  | { type: 'keys_stale'; ageMs: number; lastError: string | undefined }
-  | { type: 'key_skipped'; kid: string | undefined; why: string }
-  | { type: 'metadata_fetched'; uri: string; jwksUri: string; durationMs: number }
-  | { type: 'token_cache_hit'; clientId: string | undefined }
+  | { type: 'keys_stale'; issuer: string; ageMs: number; lastError: string | undefined }
+  | { type: 'key_skipped'; issuer: string; kid: string | undefined; why: string }
+  | { type: 'metadata_fetched'; issuer: string; uri: string; jwksUri: string; durationMs: number }
+  | { type: 'token_cache_hit'; issuer: string; clientId: string | undefined }
   | { type: 'token_cache_miss' }
-  | { type: 'token_verified'; clientId: string | undefined; kid: string | undefined; alg: string }
+  | {
+      type: 'token_verified'
+      issuer: string
+      clientId: string | undefined
+      kid: string | undefined
+      alg: string
+    }
   | {
       type: 'token_rejected'
+      /** Set once the token's `iss` selected an issuer profile. */
+      issuer?: string | undefined
       status: number
       reason: AuthErrorReason
       description: string

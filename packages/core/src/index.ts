@@ -22,11 +22,15 @@ export {
   MissingTokenError,
 } from './errors.js'
 export type { EventHandler, KeyFetchTrigger, VerifierEvent } from './events.js'
-export type { KeySetStatus } from './keys/key-source.js'
+export type { IssuerProfile, IssuerSettings, RequiredClaimValue } from './issuers/profile.js'
+export type { IssuerKeyStatus, KeySetStatus, VerifierKeyStatus } from './keys/key-source.js'
 export {
   ASYMMETRIC_ALGORITHMS,
   type AsymmetricAlgorithm,
   type JwksCacheOptions,
+  type MultiIssuerOptions,
+  type SharedVerifierOptions,
+  type SingleIssuerOptions,
   type VerifierOptions,
 } from './options.js'
 export { type Requirement, validateRequirement } from './policy/requirement.js'

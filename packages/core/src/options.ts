@@ -2,8 +2,8 @@
  * Verifier options: their types, defaults, and the one validation pass that
  * turns bad configuration into a TypeError at start-up, naming the option.
  */
-import type { JSONWebKeySet } from 'jose'
 import type { EventHandler } from './events.js'
+import type { IssuerProfile, IssuerSettings, ProfileConfig } from './issuers/profile.js'
 
 /** Signature algorithms m2m-guard can verify: asymmetric only. */
 export const ASYMMETRIC_ALGORITHMS = [
@@ -40,31 +40,45 @@ export interface JwksCacheOptions {
 }
 
 /**
- * Options of {@link createVerifier}. `issuer` and `audience` are required;
- * everything else has a strict default.
+ * Options of {@link createVerifier}: `issuer` and `audience` for one issuer,
+ * or `issuers` (several issuer profiles); everything else has a strict
+ * default. The issuer fields given at the top level (`audience`,
+ * `algorithms`, `clientIdClaims`, …) are also the defaults of every profile.
  *
  * @example
- * const options: VerifierOptions = { issuer: 'https://auth.example.com', audience: 'https://orders.example.com' }
+ * const one: VerifierOptions = { issuer: 'https://auth.example.com', audience: 'https://orders.example.com' }
+ * const several: VerifierOptions = {
+ *   audience: 'https://orders.example.com',
+ *   issuers: [{ issuer: 'https://auth.example.com' }, auth0({ domain: 'acme.eu.auth0.com', audience: 'https://orders.example.com' })],
+ * }
  */
-export interface VerifierOptions {
-  /** Expected `iss`, compared exactly (mind trailing slashes). */
+export type VerifierOptions = SharedVerifierOptions & (SingleIssuerOptions | MultiIssuerOptions)
+
+/** One issuer: `issuer` and `audience` at the top level. (With `issuers` too, `createVerifier` throws.) */
+export interface SingleIssuerOptions {
+  /** Expected `iss`, compared exactly (mind trailing slashes); a list accepts any of them. */
   issuer: string | readonly string[]
-  /** `aud` must contain one of these. */
-  audience: string | readonly string[]
-  /** Where the keys are. Default: discovered from the issuer's metadata. */
-  jwksUri?: string | URL | undefined
-  /** A local key set instead of a remote one. */
-  jwks?: JSONWebKeySet | undefined
-  /** Accepted `alg` values. Default: every asymmetric algorithm. `none` and HS* are refused. */
-  algorithms?: readonly AsymmetricAlgorithm[] | undefined
-  /** Seconds of clock skew allowed for `exp`, `nbf`, `iat`. Default 5. */
-  clockTolerance?: number | undefined
-  /** Reject tokens whose `iat` is older than this many seconds. Default off. */
-  maxTokenAge?: number | undefined
-  /** Demand the RFC 9068 `typ: at+jwt` header. Default false. */
-  requireTyp?: boolean | undefined
-  /** Claims that name the client, in order. Default `['client_id', 'azp']`. */
-  clientIdClaims?: readonly string[] | undefined
+  /**
+   * `aud` must contain one of these. `null` skips the check, only with
+   * `clients` or `requiredClaims` to stand in for it.
+   */
+  audience: string | readonly string[] | null
+}
+
+/** Several issuers, each with its own audience, keys and claim rules; the token's `iss` picks one. */
+export interface MultiIssuerOptions {
+  /** The issuer profiles; a token whose `iss` none of them names is refused (401 `issuer_unknown`). */
+  issuers: readonly IssuerProfile[]
+  /** Default `audience` of profiles that set none. */
+  audience?: string | readonly string[] | null
+}
+
+/**
+ * The options every configuration shares. The issuer fields (`jwksUri`,
+ * `algorithms`, `clockTolerance`, `clientIdClaims`, `scopeClaims`, …; see
+ * {@link IssuerSettings}) apply to the one issuer, or are the defaults of every profile.
+ */
+export interface SharedVerifierOptions extends Omit<IssuerSettings, 'audience'> {
   /** `realm` of the `WWW-Authenticate` challenge. Default none. */
   realm?: string | undefined
   /** Key-set cache tuning. */
@@ -85,15 +99,8 @@ export interface VerifierOptions {
 
 /** Options after validation, with every default filled in. */
 export interface ResolvedOptions {
-  issuers: readonly string[]
-  audiences: readonly string[]
-  jwksUri: URL | undefined
-  jwks: JSONWebKeySet | undefined
-  algorithms: readonly AsymmetricAlgorithm[]
-  clockTolerance: number
-  maxTokenAge: number | undefined
-  requireTyp: boolean
-  clientIdClaims: readonly string[]
+  /** One per issuer profile (one for top-level `issuer`), in the order configured. */
+  profiles: readonly ProfileConfig[]
   realm: string | undefined
   jwksCache: Required<JwksCacheOptions>
   tokenCacheSize: number

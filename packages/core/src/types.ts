@@ -6,13 +6,16 @@ import type { JWTHeaderParameters, JWTPayload } from 'jose'
  *
  * @example
  * const auth: AuthResult = await verifier.verify(token)
+ * auth.issuer   // 'https://auth.example.com'
  * auth.clientId // 'billing'
  * auth.scopes   // ['orders:read']
  */
 export interface AuthResult {
-  /** The first present claim of `clientIdClaims` (`client_id`, then `azp`). */
+  /** The token's `iss`: the issuer that signed it (with a `{tenantid}` issuer, the tenant's own). */
+  readonly issuer: string
+  /** The first present claim of the issuer profile's `clientIdClaims` (`client_id`, then `azp`). */
   readonly clientId: string | undefined
-  /** Granted scopes, from `scope` (space-delimited) or `scp`. */
+  /** Granted scopes: the union of the issuer profile's `scopeClaims` (`scope`, `scp`). */
   readonly scopes: readonly string[]
   /** The verified claims. */
   readonly payload: Readonly<JWTPayload>

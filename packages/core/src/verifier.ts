@@ -4,19 +4,20 @@
  */
 import { AuthError, InvalidTokenError } from './errors.js'
 import { safeEmitter } from './events.js'
-import { type KeySetStatus, type KeySource, LocalKeySet } from './keys/key-source.js'
-import { parseJwks } from './keys/parse-jwks.js'
-import { RemoteKeySet } from './keys/remote-key-set.js'
-import type { ResolvedOptions, VerifierOptions } from './options.js'
+import { createKeySource, issuerKeyStatus, warmUpAll } from './issuers/key-sets.js'
+import type { ResolvedProfile } from './issuers/profile.js'
+import { IssuerIndex } from './issuers/select-profile.js'
+import type { VerifierKeyStatus } from './keys/key-source.js'
+import type { VerifierOptions } from './options.js'
 import { checkRequirement, type Requirement, validateRequirement } from './policy/requirement.js'
 import { extractBearerToken } from './request/extract-token.js'
 import { isCompactJws } from './token/compact-jws.js'
-import { newTokenVerifier } from './token/new-token.js'
+import { newTokenVerifier, profileOfRefusal } from './token/new-token.js'
 import { type CachedResult, TokenCache } from './token/token-cache.js'
 import type { AuthResult } from './types.js'
 import { resolveOptions } from './validate-options.js'
 
-/** Verifies access tokens and checks requirements. Create one per issuer and audience, and share it. */
+/** Verifies access tokens and checks requirements. Create one per API (one or several issuers), and share it. */
 export interface Verifier {
   /** Verifies a raw token and, if given, checks a requirement. Rejects with an {@link AuthError}. */
   verify(token: string, requirement?: Requirement): Promise<AuthResult>
@@ -36,10 +37,19 @@ export interface Verifier {
   ): Promise<AuthResult>
   /** True if `auth` was produced by this verifier. */
   owns(auth: unknown): auth is AuthResult
-  /** Fetches the keys now, so the first request does not wait. Rejects if they cannot be had. */
+  /**
+   * For adapters, when a route declares `requirement` (at start-up): throws a
+   * TypeError if it is malformed or names an issuer this verifier does not
+   * accept.
+   */
+  declare(requirement?: Requirement): void
+  /**
+   * Fetches every issuer's keys now, so the first request does not wait.
+   * Rejects (a `KeysUnavailableError` naming the issuers) if some cannot be had.
+   */
   warmUp(): Promise<void>
-  /** The key set's state, for readiness probes. */
-  keyStatus(): KeySetStatus
+  /** The key sets' state, for readiness probes: overall, and per issuer (`issuers`, `notReady`). */
+  keyStatus(): VerifierKeyStatus
 }
 
 /**
@@ -53,12 +63,18 @@ export interface Verifier {
 export function createVerifier(options: VerifierOptions): Verifier {
   const config = resolveOptions(options)
   const emit = safeEmitter(config.onEvent)
-  const keys = createKeySource(config, emit)
+  const profiles: ResolvedProfile[] = config.profiles.map((profile) => ({
+    ...profile,
+    keys: createKeySource(profile, config, emit),
+  }))
+  const { realm } = config
   const cache = config.tokenCacheSize > 0 ? new TokenCache(config.tokenCacheSize) : undefined
-  const newTokens = newTokenVerifier(config, keys, cache, emit)
+  const newTokens = newTokenVerifier(new IssuerIndex(profiles, realm), realm, cache, emit)
+  const acceptedIssuers = new Set(
+    profiles.flatMap((p) => [...p.issuers, ...p.templates.map((t) => t.template)]),
+  )
   const validated = new WeakSet<Requirement>()
   let lastValidated: Requirement | undefined
-  const { realm } = config
 
   function malformed(description: string, cause?: unknown): InvalidTokenError {
     return new InvalidTokenError({ reason: 'token_malformed', description, realm, cause })
@@ -68,8 +84,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
   function cached(token: string, now: number): CachedResult | undefined {
     const hit = cache?.get(token, now)
     if (hit === undefined) return undefined
-    keys.revalidate(now)
-    emit?.({ type: 'token_cache_hit', clientId: hit.auth.clientId })
+    hit.profile.keys.revalidate(now)
+    emit?.({ type: 'token_cache_hit', issuer: hit.profile.id, clientId: hit.auth.clientId })
     return hit
   }
 
@@ -91,31 +107,46 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return newTokens.verify(token, now, shapeChecked)
   }
 
+  /** Throws a TypeError unless `requirement` is well-formed and names only issuers accepted here. */
+  function declare(requirement: Requirement | undefined): void {
+    if (requirement === undefined || requirement === lastValidated || validated.has(requirement)) return
+    validateRequirement(requirement)
+    for (const issuer of requirement.issuers ?? []) {
+      if (!acceptedIssuers.has(issuer)) {
+        throw new TypeError(
+          `requirement "issuers" entry ${JSON.stringify(issuer)} is not an issuer this verifier accepts`,
+        )
+      }
+    }
+    validated.add(requirement)
+  }
+
   function check(auth: AuthResult, requirement: Requirement): void {
     try {
       // A route passes the same requirement object on every request: remember the last one checked.
-      if (requirement !== lastValidated && !validated.has(requirement)) {
-        validateRequirement(requirement)
-        validated.add(requirement)
-      }
+      declare(requirement)
       lastValidated = requirement
       checkRequirement(auth, requirement, realm)
     } catch (error) {
       if (error instanceof TypeError) throw error // a programming error in the requirement, not a client error
-      rejected(error, auth.clientId)
+      rejected(error, auth)
     }
   }
 
   /** Reports a rejection and guarantees that only AuthErrors leave the verifier. */
-  function rejected(error: unknown, clientId?: string): never {
+  function rejected(error: unknown, auth?: AuthResult): never {
     const authError = error instanceof AuthError ? error : malformed('malformed token', error)
-    emit?.({
-      type: 'token_rejected',
-      status: authError.status,
-      reason: authError.reason,
-      description: authError.description,
-      ...(clientId === undefined ? {} : { clientId }),
-    })
+    if (emit !== undefined) {
+      const profile = auth === undefined ? profileOfRefusal(error) : newTokens.profileOf(auth)
+      emit({
+        type: 'token_rejected',
+        status: authError.status,
+        reason: authError.reason,
+        description: authError.description,
+        ...(profile === undefined ? {} : { issuer: profile.id }),
+        ...(auth?.clientId === undefined ? {} : { clientId: auth.clientId }),
+      })
+    }
     throw authError
   }
 
@@ -191,8 +222,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
       return checked(current, requirement)
     },
     owns,
-    warmUp: () => keys.warmUp(),
-    keyStatus: () => keys.status(),
+    declare,
+    warmUp: () => warmUpAll(profiles),
+    keyStatus: () => issuerKeyStatus(profiles),
   }
 }
 
@@ -208,23 +240,4 @@ function isBearerSpace(value: string): boolean {
     (value.charCodeAt(4) | 32) === 101 && // e
     (value.charCodeAt(5) | 32) === 114 // r
   )
-}
-
-function createKeySource(config: ResolvedOptions, emit: ReturnType<typeof safeEmitter>): KeySource {
-  if (config.jwks === undefined) return new RemoteKeySet(config, emit)
-  let parsed: ReturnType<typeof parseJwks>
-  try {
-    parsed = parseJwks(config.jwks, {
-      algorithms: new Set(config.algorithms),
-      maxKeys: config.jwksCache.maxKeys,
-    })
-  } catch (error) {
-    throw new TypeError(`"jwks" option: ${(error as Error).message}`)
-  }
-  if (parsed.keys.length === 0) {
-    const reasons = parsed.skipped.map(({ kid, why }) => `${kid ?? '(no kid)'}: ${why}`).join('; ')
-    throw new TypeError(`"jwks" option has no usable signing key${reasons === '' ? '' : ` (${reasons})`}`)
-  }
-  for (const { kid, why } of parsed.skipped) emit?.({ type: 'key_skipped', kid, why })
-  return new LocalKeySet(parsed.keys)
 }

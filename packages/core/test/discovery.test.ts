@@ -77,6 +77,7 @@ describe('finding jwks_uri', () => {
     expect(log.of('metadata_fetched')).toEqual([
       {
         type: 'metadata_fetched',
+        issuer: `${server.url}/tenant-a`,
         uri: `${server.url}${RFC8414}/tenant-a`,
         jwksUri: server.jwksUri,
         durationMs: 0,

@@ -468,10 +468,13 @@ function payloadIsValid(payload: Record<string, unknown>): boolean {
   if (has('iat') && (!isNumber(iat) || iat > NOW + TOLERANCE)) return false
   if (has('sub') && typeof sub !== 'string') return false
   if (has('jti') && typeof jti !== 'string') return false
-  if (
-    has('scope') ? typeof scope !== 'string' : has('scp') && !(typeof scp === 'string' || isStringList(scp))
-  )
-    return false
+  // DESIGN.md: every scope claim (`scope`, `scp`) is a space-delimited string or an array of strings.
+  for (const [name, value] of [
+    ['scope', scope],
+    ['scp', scp],
+  ] as const) {
+    if (has(name) && !(typeof value === 'string' || isStringList(value))) return false
+  }
   const clientClaim = ['client_id', 'azp'].find(has)
   if (clientClaim !== undefined) {
     const client = payload[clientClaim]

@@ -102,7 +102,14 @@ describe('fetching', () => {
     }
     expect(server.count('/jwks')).toBe(1)
     expect(log.of('keys_fetched')).toEqual([
-      { type: 'keys_fetched', uri: server.jwksUri, durationMs: 0, keyCount: 4, trigger: 'initial' },
+      {
+        type: 'keys_fetched',
+        issuer: server.issuer,
+        uri: server.jwksUri,
+        durationMs: 0,
+        keyCount: 4,
+        trigger: 'initial',
+      },
     ])
   })
 
@@ -110,7 +117,7 @@ describe('fetching', () => {
     const server = await start()
     const verifier = verifierFor(server)
     expect(server.count()).toBe(0)
-    expect(verifier.keyStatus()).toEqual({
+    const status = {
       ready: false,
       fresh: false,
       keyCount: 0,
@@ -118,6 +125,11 @@ describe('fetching', () => {
       freshUntil: undefined,
       lastError: undefined,
       jwksUri: server.jwksUri,
+    }
+    expect(verifier.keyStatus()).toEqual({
+      ...status,
+      issuers: [{ issuer: server.issuer, ...status }],
+      notReady: [server.issuer],
     })
   })
 
@@ -139,7 +151,7 @@ describe('fetching', () => {
     await verifier.warmUp()
     expect(server.count('/jwks')).toBe(1)
     expect(log.of('keys_fetched')[0]?.trigger).toBe('warm_up')
-    expect(verifier.keyStatus()).toEqual({
+    const status = {
       ready: true,
       fresh: true,
       keyCount: 2,
@@ -147,6 +159,11 @@ describe('fetching', () => {
       freshUntil: t0 + 600_000,
       lastError: undefined,
       jwksUri: server.jwksUri,
+    }
+    expect(verifier.keyStatus()).toEqual({
+      ...status,
+      issuers: [{ issuer: server.issuer, ...status }],
+      notReady: [],
     })
     await verifier.verify(await sign(server, {}, rsa))
     await verifier.verify(await sign(server, {}, ec))

@@ -18,9 +18,8 @@ import {
   type Requirement,
   type Verifier,
   type VerifierOptions,
-  validateRequirement,
 } from '@m2m-guard/core'
-import { resolveGuardOptions } from '@m2m-guard/core/adapter'
+import { declareRequirement, resolveGuardOptions } from '@m2m-guard/core/adapter'
 import type { NextFunction, Request, Response } from 'express'
 
 export { AuthError, type AuthResult, type Requirement, type Verifier } from '@m2m-guard/core'
@@ -92,7 +91,7 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
   return {
     verifier,
     require(requirement) {
-      validateRequirement(requirement)
+      declareRequirement(verifier, requirement)
       return (req, res, next) => {
         // Two-argument then: an exception thrown further down the chain by next() must not reach onRejected.
         verifier.authorize(req.headers.authorization, requirement, req.auth).then(

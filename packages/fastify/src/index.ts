@@ -16,9 +16,8 @@ import {
   type Requirement,
   type Verifier,
   type VerifierOptions,
-  validateRequirement,
 } from '@m2m-guard/core'
-import { resolveGuardOptions } from '@m2m-guard/core/adapter'
+import { declareRequirement, resolveGuardOptions } from '@m2m-guard/core/adapter'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 
@@ -88,7 +87,7 @@ export function createGuard(options: M2mGuardOptions | Verifier): Guard {
   return {
     verifier,
     require(requirement) {
-      validateRequirement(requirement)
+      declareRequirement(verifier, requirement)
       return async (request, reply) => {
         try {
           request.auth = await verifier.authorize(request.headers.authorization, requirement, request.auth)

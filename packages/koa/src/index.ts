@@ -20,9 +20,8 @@ import {
   type Requirement,
   type Verifier,
   type VerifierOptions,
-  validateRequirement,
 } from '@m2m-guard/core'
-import { resolveGuardOptions } from '@m2m-guard/core/adapter'
+import { declareRequirement, resolveGuardOptions } from '@m2m-guard/core/adapter'
 import type { Middleware } from 'koa'
 
 export { AuthError, type AuthResult, type Requirement, type Verifier } from '@m2m-guard/core'
@@ -88,7 +87,7 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
   return {
     verifier,
     require(requirement) {
-      validateRequirement(requirement)
+      declareRequirement(verifier, requirement)
       return async (ctx, next) => {
         let auth: AuthResult
         try {

@@ -4,6 +4,7 @@
  * once for all adapters, so that they stay translations.
  */
 import type { VerifierOptions } from '../options.js'
+import { type Requirement, validateRequirement } from '../policy/requirement.js'
 import { createVerifier, type Verifier } from '../verifier.js'
 
 /**
@@ -48,4 +49,18 @@ export function resolveGuardOptions<Mode extends string>(
 export function isVerifier(value: unknown): value is Verifier {
   const candidate = value as Partial<Verifier> | null
   return typeof candidate?.authorize === 'function' && typeof candidate.owns === 'function'
+}
+
+/**
+ * Validates a route's requirement when the route is declared (at start-up),
+ * against the verifier when it can (issuers it accepts; scopes it will list in
+ * its RFC 9728 metadata). Throws a TypeError naming the bad field.
+ *
+ * @example
+ * require(requirement) { declareRequirement(verifier, requirement); return middleware }
+ */
+export function declareRequirement(verifier: Verifier, requirement: Requirement | undefined): void {
+  // A verifier from another copy of core may predate declare(): validate the shape at least.
+  if (typeof (verifier as Partial<Verifier>).declare === 'function') verifier.declare(requirement)
+  else validateRequirement(requirement)
 }

@@ -27,6 +27,27 @@ export interface KeySetStatus {
   jwksUri: string | undefined
 }
 
+/** One issuer profile's key set status. */
+export interface IssuerKeyStatus extends KeySetStatus {
+  /** The profile's first issuer, as configured. */
+  issuer: string
+}
+
+/**
+ * The verifier's key status: the fields of {@link KeySetStatus} summed up
+ * over every issuer (`ready` only if all are), and each issuer's own.
+ *
+ * @example
+ * const status = verifier.keyStatus()
+ * if (!status.ready) console.warn('keys not ready for', status.notReady.join(', '))
+ */
+export interface VerifierKeyStatus extends KeySetStatus {
+  /** One entry per issuer profile, in the order configured. */
+  issuers: readonly IssuerKeyStatus[]
+  /** The issuers whose keys are not ready. */
+  notReady: readonly string[]
+}
+
 /** What the verifier asks of a key set. */
 export interface KeySource {
   /** Keys that may verify a token with this header. May fetch; rejects with a `KeysUnavailableError`. */

@@ -13,7 +13,7 @@
  */
 import { KeysUnavailableError } from '../errors.js'
 import type { EventHandler, KeyFetchTrigger } from '../events.js'
-import type { ResolvedOptions } from '../options.js'
+import type { JwksCacheOptions } from '../options.js'
 import { discoverJwksUri } from './discovery.js'
 import { type FetchPolicy, fetchJson } from './fetch-json.js'
 import type { KeySetStatus, KeySource } from './key-source.js'
@@ -23,8 +23,22 @@ import { matchingKeys, type VerificationKey } from './verification-key.js'
 // An issuer's max-age above a day is ignored: keys must be rechecked at least daily.
 const MAX_AGE_CEILING = 86_400_000
 
+/** What one remote key set needs: its issuer profile's part, and the verifier's shared settings. */
+export interface RemoteKeySetOptions {
+  /** The issuer profile's id, for events. */
+  readonly issuer: string
+  /** The issuer to discover keys from, when `jwksUri` is not given. */
+  readonly discoveryIssuer: string | undefined
+  readonly jwksUri: URL | undefined
+  readonly algorithms: readonly string[]
+  readonly jwksCache: Required<JwksCacheOptions>
+  readonly fetch: typeof globalThis.fetch
+  readonly allowInsecureHttp: boolean
+  readonly clock: () => number
+}
+
 export class RemoteKeySet implements KeySource {
-  readonly #options: ResolvedOptions
+  readonly #options: RemoteKeySetOptions
   readonly #emit: EventHandler | undefined
   readonly #policy: FetchPolicy
   readonly #algorithms: ReadonlySet<string>
@@ -36,7 +50,7 @@ export class RemoteKeySet implements KeySource {
   #lastError: string | undefined
   #inflight: Promise<void> | undefined
 
-  constructor(options: ResolvedOptions, emit: EventHandler | undefined) {
+  constructor(options: RemoteKeySetOptions, emit: EventHandler | undefined) {
     this.#options = options
     this.#emit = emit
     this.#jwksUri = options.jwksUri
@@ -147,7 +161,9 @@ export class RemoteKeySet implements KeySource {
       uri ??= await this.#discover()
       const { body, maxAge } = await fetchJson(uri, this.#policy)
       const parsed = parseJwks(body, { algorithms: this.#algorithms, maxKeys: jwksCache.maxKeys })
-      for (const { kid, why } of parsed.skipped) this.#emit?.({ type: 'key_skipped', kid, why })
+      for (const { kid, why } of parsed.skipped) {
+        this.#emit?.({ type: 'key_skipped', issuer: this.#options.issuer, kid, why })
+      }
       if (parsed.keys.length === 0) throw new Error('key set has no usable signing key')
       const now = clock()
       this.#replaceKeys(parsed.keys)
@@ -159,6 +175,7 @@ export class RemoteKeySet implements KeySource {
       this.#lastError = undefined
       this.#emit?.({
         type: 'keys_fetched',
+        issuer: this.#options.issuer,
         uri: uri.href,
         durationMs: now - started,
         keyCount: parsed.keys.length,
@@ -168,6 +185,7 @@ export class RemoteKeySet implements KeySource {
       this.#lastError = (error as Error).message
       this.#emit?.({
         type: 'keys_fetch_failed',
+        issuer: this.#options.issuer,
         uri: uri?.href,
         durationMs: clock() - started,
         trigger,
@@ -179,11 +197,13 @@ export class RemoteKeySet implements KeySource {
 
   async #discover(): Promise<URL> {
     const started = this.#options.clock()
-    const issuer = this.#options.issuers[0] as string
+    const issuer = this.#options.discoveryIssuer
+    if (issuer === undefined) throw new Error('no "jwksUri" and no issuer to discover it from')
     const { jwksUri, metadataUrl } = await discoverJwksUri(issuer, this.#policy)
     this.#jwksUri = jwksUri
     this.#emit?.({
       type: 'metadata_fetched',
+      issuer: this.#options.issuer,
       uri: metadataUrl.href,
       jwksUri: jwksUri.href,
       durationMs: this.#options.clock() - started,
@@ -203,6 +223,7 @@ export class RemoteKeySet implements KeySource {
   #reportStale(): void {
     this.#emit?.({
       type: 'keys_stale',
+      issuer: this.#options.issuer,
       ageMs: this.#options.clock() - this.#fetchedAt,
       lastError: this.#lastError,
     })

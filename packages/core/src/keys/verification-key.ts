@@ -14,6 +14,12 @@ export interface VerificationKey {
   /** The same key, imported once for node:crypto, so no request imports a key. */
   readonly keyObject: KeyObject
   readonly algorithms: ReadonlySet<string>
+  /**
+   * The key's `issuer` member, which Microsoft Entra's key sets carry
+   * (`https://login.microsoftonline.com/{tenantid}/v2.0` or one tenant's
+   * issuer): the issuer whose tokens this key may sign.
+   */
+  readonly issuer: string | undefined
   /** Identity across refetches: same kid and same public material means the same key. */
   readonly fingerprint: string
   /**
@@ -53,6 +59,9 @@ export function importVerificationKey(value: unknown, allowed: ReadonlySet<strin
   const skip = (why: string): KeyImport => ({ skipped: why, kid })
 
   if (jwk.kid !== undefined && kid === undefined) return skip('"kid" is not a string')
+  if (jwk.issuer !== undefined && (typeof jwk.issuer !== 'string' || jwk.issuer === '')) {
+    return skip('"issuer" is not a non-empty string')
+  }
   if (jwk.use !== undefined && jwk.use !== 'sig')
     return skip(`"use" is ${JSON.stringify(jwk.use)}, not "sig"`)
   if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) {
@@ -90,7 +99,8 @@ export function importVerificationKey(value: unknown, allowed: ReadonlySet<strin
       jwk: Object.freeze(publicJwk),
       keyObject,
       algorithms: new Set(algorithms),
-      fingerprint: JSON.stringify([kid, publicJwk]),
+      issuer: jwk.issuer as string | undefined,
+      fingerprint: JSON.stringify([kid, publicJwk, jwk.issuer]),
       usableUntil: Number.POSITIVE_INFINITY,
     },
   }

@@ -4,6 +4,7 @@
  * as Auth0 and Keycloak write it).
  */
 import type { JWTPayload } from 'jose'
+import { InsufficientScopeError } from '../errors.js'
 
 /** What {@link readClientId} found. */
 export type ClientIdLookup = { ok: true; clientId: string | undefined } | { ok: false; claim: string }
@@ -23,4 +24,25 @@ export function readClientId(payload: JWTPayload, claims: readonly string[]): Cl
     return { ok: true, clientId: value }
   }
   return { ok: true, clientId: undefined }
+}
+
+/**
+ * The 403 for a client outside an allowlist (a route's `clients`, or an
+ * issuer profile's).
+ *
+ * @example
+ * throw clientNotAllowed('reports', undefined)
+ */
+export function clientNotAllowed(
+  clientId: string | undefined,
+  realm: string | undefined,
+): InsufficientScopeError {
+  return new InsufficientScopeError({
+    reason: 'client_not_allowed',
+    description:
+      clientId === undefined
+        ? 'token names no client, and this resource is open only to named clients'
+        : `client '${clientId}' is not allowed to access this resource`,
+    realm,
+  })
 }

@@ -1,11 +1,13 @@
 /**
  * What a route demands of a verified token: scopes (all of), scopes (any
- * of), and an allowlist of clients. Validated once when a route declares it,
- * checked on every request.
+ * of), an allowlist of clients and one of issuers. Validated once when a
+ * route declares it, checked on every request.
  */
 import { isScopeToken } from '../challenge.js'
 import { InsufficientScopeError } from '../errors.js'
+import { isTemplate, parseTemplate, tenantOf } from '../issuers/issuer-template.js'
 import type { AuthResult } from '../types.js'
+import { clientNotAllowed } from './clients.js'
 
 /**
  * A route's requirement. Every field is optional; all that are given must hold.
@@ -20,9 +22,14 @@ export interface Requirement {
   anyScopes?: readonly string[] | undefined
   /** The token's client id must be one of these. */
   clients?: readonly string[] | undefined
+  /**
+   * The token's issuer must be one of these (with several issuers). A
+   * `{tenantid}` entry accepts any tenant that the verifier accepts there.
+   */
+  issuers?: readonly string[] | undefined
 }
 
-const FIELDS = new Set(['scopes', 'anyScopes', 'clients'])
+const FIELDS = new Set(['scopes', 'anyScopes', 'clients', 'issuers'])
 
 /**
  * Throws a TypeError naming the field if `requirement` is malformed: unknown
@@ -35,15 +42,22 @@ const FIELDS = new Set(['scopes', 'anyScopes', 'clients'])
 export function validateRequirement(requirement: unknown): asserts requirement is Requirement | undefined {
   if (requirement === undefined) return
   if (typeof requirement !== 'object' || requirement === null || Array.isArray(requirement)) {
-    throw new TypeError('requirement must be an object like { scopes, anyScopes, clients }')
+    throw new TypeError('requirement must be an object like { scopes, anyScopes, clients, issuers }')
   }
   for (const field of Object.keys(requirement)) {
     if (!FIELDS.has(field)) throw new TypeError(`requirement has unknown field "${field}"`)
   }
-  const { scopes, anyScopes, clients } = requirement as Record<string, unknown>
+  const { scopes, anyScopes, clients, issuers } = requirement as Record<string, unknown>
   validateList('scopes', scopes, true, true)
   validateList('anyScopes', anyScopes, false, true)
   validateList('clients', clients, false, false)
+  validateList('issuers', issuers, false, false)
+  for (const issuer of (issuers as string[] | undefined) ?? []) {
+    const template = isTemplate(issuer) ? parseTemplate(issuer) : undefined
+    if (typeof template === 'string') {
+      throw new TypeError(`"issuers" entry ${JSON.stringify(issuer)} ${template}`)
+    }
+  }
 }
 
 function validateList(field: string, value: unknown, mayBeEmpty: boolean, scopeTokens: boolean): void {
@@ -64,8 +78,8 @@ function validateList(field: string, value: unknown, mayBeEmpty: boolean, scopeT
 
 /**
  * Throws an {@link InsufficientScopeError} (403) unless `auth` meets
- * `requirement`. The client allowlist is checked first, then `scopes`, then
- * `anyScopes`.
+ * `requirement`. The issuer allowlist is checked first, then the client
+ * allowlist, then `scopes`, then `anyScopes`.
  *
  * @example
  * checkRequirement(auth, { anyScopes: ['orders:read', 'orders:admin'] }, undefined)
@@ -75,16 +89,16 @@ export function checkRequirement(
   requirement: Requirement,
   realm: string | undefined,
 ): void {
-  const { scopes, anyScopes, clients } = requirement
-  if (clients !== undefined && (auth.clientId === undefined || !clients.includes(auth.clientId))) {
+  const { scopes, anyScopes, clients, issuers } = requirement
+  if (issuers !== undefined && !issuerAllowed(auth.issuer, issuers)) {
     throw new InsufficientScopeError({
-      reason: 'client_not_allowed',
-      description:
-        auth.clientId === undefined
-          ? 'token names no client, and this resource is open only to named clients'
-          : `client '${auth.clientId}' is not allowed to access this resource`,
+      reason: 'issuer_not_allowed',
+      description: 'tokens of this issuer are not accepted for this resource',
       realm,
     })
+  }
+  if (clients !== undefined && (auth.clientId === undefined || !clients.includes(auth.clientId))) {
+    throw clientNotAllowed(auth.clientId, realm)
   }
   // Loops, not filter/some: on the cached path this runs on every request, and must not allocate.
   if (scopes !== undefined && !grantsAll(auth.scopes, scopes)) {
@@ -113,5 +127,17 @@ function grantsAll(granted: readonly string[], required: readonly string[]): boo
 
 function grantsAny(granted: readonly string[], wanted: readonly string[]): boolean {
   for (let i = 0; i < wanted.length; i++) if (granted.includes(wanted[i] as string)) return true
+  return false
+}
+
+function issuerAllowed(issuer: string, allowed: readonly string[]): boolean {
+  for (let i = 0; i < allowed.length; i++) {
+    const entry = allowed[i] as string
+    if (entry === issuer) return true
+    if (isTemplate(entry)) {
+      const template = parseTemplate(entry)
+      if (typeof template !== 'string' && tenantOf(template, issuer) !== undefined) return true
+    }
+  }
   return false
 }

@@ -33,7 +33,12 @@ export function checkClaimTypes(
     }
   }
   const { aud } = payload
-  if (typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((entry) => typeof entry === 'string'))) {
+  // Absent only where the profile checks no audience (validateClaimsSet demands it otherwise).
+  if (
+    aud !== undefined &&
+    typeof aud !== 'string' &&
+    !(Array.isArray(aud) && aud.every((entry) => typeof entry === 'string'))
+  ) {
     throw invalid("'aud' claim must be a string or an array of strings")
   }
   if (payload.iat !== undefined && payload.iat > nowSeconds + clockTolerance) {

@@ -2,23 +2,18 @@
  * Translates jose's verification errors into m2m-guard's AuthErrors: the
  * right status and a stable `reason`, with jose's error kept as `cause`.
  */
-import { errors, type JWTPayload } from 'jose'
+import { errors } from 'jose'
 import { type AuthError, type AuthErrorReason, InvalidTokenError } from '../errors.js'
 
 const CLAIM_REASONS: Record<string, AuthErrorReason> = {
   nbf: 'token_not_yet_valid',
-  iss: 'issuer_mismatch',
   aud: 'audience_mismatch',
   typ: 'typ_mismatch',
   iat: 'token_issued_in_future',
 }
 
 /** Maps any error thrown while verifying a token to an {@link AuthError}. */
-export function fromJoseError(
-  error: unknown,
-  context: { realm: string | undefined; issuers: readonly string[] },
-): AuthError {
-  const { realm } = context
+export function fromJoseError(error: unknown, realm: string | undefined): AuthError {
   const reject = (reason: AuthErrorReason, description: string, message?: string) =>
     new InvalidTokenError({ reason, description, realm, message, cause: error })
 
@@ -31,7 +26,6 @@ export function fromJoseError(
     if (error.reason === 'missing') return reject('missing_claim', `token has no '${error.claim}' claim`)
     if (error.reason === 'invalid')
       return reject('invalid_claim', `'${error.claim}' claim has an invalid type`)
-    if (error.claim === 'iss') return issuerMismatch(error.payload, context.issuers, reject)
     const reason = CLAIM_REASONS[error.claim]
     if (reason === 'token_not_yet_valid') return reject(reason, 'token is not yet valid')
     if (reason === 'audience_mismatch') return reject(reason, 'token is not meant for this audience')
@@ -45,22 +39,4 @@ export function fromJoseError(
     return reject('signature_invalid', 'invalid signature')
   // JWSInvalid, JWTInvalid, JOSENotSupported (e.g. an unknown "crit"), and TypeErrors from odd input.
   return reject('token_malformed', 'malformed token')
-}
-
-function issuerMismatch(
-  payload: JWTPayload,
-  issuers: readonly string[],
-  reject: (reason: AuthErrorReason, description: string, message?: string) => AuthError,
-): AuthError {
-  const { iss } = payload
-  const slashOnly =
-    typeof iss === 'string' &&
-    issuers.some((issuer) => issuer.replace(/\/+$/, '') === iss.replace(/\/+$/, ''))
-  if (!slashOnly) return reject('issuer_mismatch', 'unexpected token issuer')
-  return reject(
-    'issuer_mismatch',
-    'unexpected token issuer (differs from the expected one only by a trailing slash)',
-    `token issuer ${JSON.stringify(iss)} differs from the configured issuer only by a trailing slash: ` +
-      'issuers are compared exactly, so configure "issuer" exactly as the authorization server writes it',
-  )
 }

@@ -9,10 +9,13 @@
 import { errors, type JWTHeaderParameters, type JWTPayload } from 'jose'
 import { decodeSegment, parseJsonObject } from './compact-jws.js'
 
-/** What the claims must satisfy: the verifier's options, resolved once. */
+/**
+ * What the claims must satisfy: the issuer profile's options, resolved once.
+ * The issuer is not among them: it chose the profile (issuers/select-profile.ts).
+ */
 export interface ClaimsPolicy {
-  readonly issuers: readonly string[]
-  readonly audiences: readonly string[]
+  /** `null`: no `aud` check (a profile with stand-ins for it). */
+  readonly audiences: readonly string[] | null
   /** Seconds. */
   readonly clockTolerance: number
   /** Seconds, if `iat` must be this recent. */
@@ -22,9 +25,11 @@ export interface ClaimsPolicy {
 }
 
 const EXPECTED_TYP = 'application/at+jwt'
-// In the order jose checks presence: iss, aud (both configured), iat (with maxTokenAge), exp (RFC 9068).
+// In the order jose checks presence: iss, aud (when configured), iat (with maxTokenAge), exp (RFC 9068).
 const REQUIRED = ['iss', 'aud', 'exp'] as const
 const REQUIRED_WITH_IAT = ['iss', 'aud', 'iat', 'exp'] as const
+const REQUIRED_NO_AUD = ['iss', 'exp'] as const
+const REQUIRED_NO_AUD_WITH_IAT = ['iss', 'iat', 'exp'] as const
 const normalizeTyp = (typ: string) =>
   typ.includes('/') ? typ.toLowerCase() : `application/${typ.toLowerCase()}`
 
@@ -54,8 +59,9 @@ function numericDate(
 
 /**
  * Throws jose's error for the first claim that fails: `typ`, then presence of
- * `iss`, `aud`, `iat` (with `maxTokenAge`) and `exp`, then `iss`, `aud`,
- * `nbf`, `exp` and the token's age, at `nowMs` with the clock tolerance.
+ * `iss`, `aud` (unless `audiences` is null), `iat` (with `maxTokenAge`) and
+ * `exp`, then `aud`, `nbf`, `exp` and the token's age, at `nowMs` with the
+ * clock tolerance.
  */
 export function validateClaimsSet(
   header: JWTHeaderParameters,
@@ -66,8 +72,16 @@ export function validateClaimsSet(
   if (policy.requireTyp && (typeof header.typ !== 'string' || normalizeTyp(header.typ) !== EXPECTED_TYP)) {
     throw failed(payload, 'typ', 'unexpected "typ" JWT header value')
   }
-  const { maxTokenAge } = policy
-  for (const claim of maxTokenAge === undefined ? REQUIRED : REQUIRED_WITH_IAT) {
+  const { maxTokenAge, audiences } = policy
+  const required =
+    audiences === null
+      ? maxTokenAge === undefined
+        ? REQUIRED_NO_AUD
+        : REQUIRED_NO_AUD_WITH_IAT
+      : maxTokenAge === undefined
+        ? REQUIRED
+        : REQUIRED_WITH_IAT
+  for (const claim of required) {
     if (!Object.hasOwn(payload, claim)) {
       throw new errors.JWTClaimValidationFailed(
         `missing required "${claim}" claim`,
@@ -77,14 +91,14 @@ export function validateClaimsSet(
       )
     }
   }
-  if (!policy.issuers.includes(payload.iss as string))
-    throw failed(payload, 'iss', 'unexpected "iss" claim value')
-  const { aud } = payload
-  const audienceMatches =
-    typeof aud === 'string'
-      ? policy.audiences.includes(aud)
-      : Array.isArray(aud) && policy.audiences.some((audience) => aud.includes(audience))
-  if (!audienceMatches) throw failed(payload, 'aud', 'unexpected "aud" claim value')
+  if (audiences !== null) {
+    const { aud } = payload
+    const audienceMatches =
+      typeof aud === 'string'
+        ? audiences.includes(aud)
+        : Array.isArray(aud) && audiences.some((audience) => aud.includes(audience))
+    if (!audienceMatches) throw failed(payload, 'aud', 'unexpected "aud" claim value')
+  }
 
   const tolerance = policy.clockTolerance
   const now = Math.floor(nowMs / 1000)

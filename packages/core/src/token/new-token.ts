@@ -1,16 +1,19 @@
 /**
  * Verifies a token the verifier has not seen before: its shape, protected
- * header, key, signature and claims, in that order, then builds the frozen
- * result the cache will hand out. jose's rules are kept in compact-jws.ts and
- * jwt-claims.ts; m2m-guard's own follow (claims.ts, ../policy/scopes.ts, ../policy/clients.ts).
+ * header, issuer profile (from the unverified `iss`), key, signature and
+ * claims, in that order, then builds the frozen result the cache will hand
+ * out. jose's rules are kept in compact-jws.ts and jwt-claims.ts; m2m-guard's
+ * own follow (claims.ts, ../issuers/, ../policy/).
  */
 import { errors, type JWTHeaderParameters, type JWTPayload } from 'jose'
 import { InvalidTokenError } from '../errors.js'
 import type { EventHandler } from '../events.js'
-import type { KeySource } from '../keys/key-source.js'
+import { checkIssuerBinding } from '../issuers/issuer-checks.js'
+import type { ResolvedProfile } from '../issuers/profile.js'
+import type { IssuerIndex, ProfileMatch } from '../issuers/select-profile.js'
 import type { VerificationKey } from '../keys/verification-key.js'
-import type { ResolvedOptions } from '../options.js'
-import { readClientId } from '../policy/clients.js'
+import { clientNotAllowed, readClientId } from '../policy/clients.js'
+import { checkRequiredClaims } from '../policy/required-claims.js'
 import { readScopes } from '../policy/scopes.js'
 import type { AuthResult } from '../types.js'
 import { checkClaimTypes, validUntil } from './claims.js'
@@ -31,6 +34,14 @@ const PENDING_SLOTS = 64
 // Headers differ by key (kid, alg) and issuer habits, not by token: a few dozen is plenty.
 const MAX_KNOWN_HEADERS = 32
 
+// The issuer profile a refused token had selected, for the `token_rejected` event.
+const refusedBy = new WeakMap<object, ResolvedProfile>()
+
+/** The issuer profile that refused `error`'s token, if the token got as far as selecting one. */
+export function profileOfRefusal(error: unknown): ResolvedProfile | undefined {
+  return typeof error === 'object' && error !== null ? refusedBy.get(error) : undefined
+}
+
 /** What {@link newTokenVerifier} gives a verifier. */
 export interface NewTokenVerifier {
   /**
@@ -41,16 +52,17 @@ export interface NewTokenVerifier {
   verify(token: string, now: number, shapeChecked: boolean): Promise<AuthResult>
   /** True if `value` is a result this verifier produced (not a copy, not another verifier's). */
   owns(value: unknown): value is AuthResult
+  /** The issuer profile that accepted a result this verifier produced. */
+  profileOf(auth: AuthResult): ResolvedProfile | undefined
 }
 
 /** Returns what verifies new tokens for one verifier, and fills its cache. */
 export function newTokenVerifier(
-  config: ResolvedOptions,
-  keys: KeySource,
+  issuers: IssuerIndex,
+  realm: string | undefined,
   cache: TokenCache | undefined,
   emit: EventHandler | undefined,
 ): NewTokenVerifier {
-  const { realm } = config
   // New tokens being verified, so that requests bringing one together share one
   // verification: a small table indexed by the token's last characters (signature
   // bytes), not a Map (hashing, adding and deleting a key per new token cost
@@ -61,14 +73,17 @@ export function newTokenVerifier(
   // marks what this verifier issued, a brand that no copy or spread carries,
   // and costs nothing to set (adding each result to a WeakSet cost about 1 µs).
   class VerifiedToken implements AuthResult {
-    readonly #issuedHere = true
+    readonly #profile: ResolvedProfile
+    readonly issuer: string
     readonly clientId: string | undefined
     readonly scopes: readonly string[]
     readonly payload: Readonly<JWTPayload>
     readonly header: Readonly<JWTHeaderParameters>
     readonly token: string
 
-    constructor(fields: AuthResult) {
+    constructor(fields: AuthResult, profile: ResolvedProfile) {
+      this.#profile = profile
+      this.issuer = fields.issuer
       this.clientId = fields.clientId
       this.scopes = fields.scopes
       this.payload = fields.payload
@@ -79,10 +94,13 @@ export function newTokenVerifier(
     }
 
     static owns(value: unknown): value is AuthResult {
-      return typeof value === 'object' && value !== null && #issuedHere in value
+      return typeof value === 'object' && value !== null && #profile in value
+    }
+
+    static profileOf(auth: AuthResult): ResolvedProfile | undefined {
+      return VerifiedToken.owns(auth) ? (auth as VerifiedToken).#profile : undefined
     }
   }
-  const allowedAlgorithms = new Set<string>(config.algorithms)
   // Protected headers of tokens that verified, by their encoded form: a client's
   // tokens share one header (alg, kid, typ), so its next token skips decoding
   // it. Only verified tokens' headers enter, so forged ones cannot fill it.
@@ -94,16 +112,21 @@ export function newTokenVerifier(
     new InvalidTokenError({ reason: 'invalid_claim', description, realm })
 
   /** The token's parts, once its shape and header pass; before any key lookup. */
-  function parse(token: string, shapeChecked: boolean): CompactJws {
+  function parse(token: string, shapeChecked: boolean): { jws: CompactJws; payload: JWTPayload } {
     if (!shapeChecked && !isCompactJws(token)) throw malformed('token is not a signed JWT')
-    let jws: CompactJws
     try {
-      jws = parseCompactJws(token, knownHeaders)
+      const jws = parseCompactJws(token, knownHeaders)
+      // Unverified yet: read only to pick the issuer profile, whose keys then decide.
+      return { jws, payload: decodeClaimsSet(token.slice(jws.headerEnd + 1, jws.payloadEnd)) }
     } catch (error) {
-      throw fromJoseError(error, config)
+      throw fromJoseError(error, realm)
     }
+  }
+
+  /** Header rules of the token's issuer profile; before any key lookup. */
+  function checkHeader(jws: CompactJws, profile: ResolvedProfile): void {
     // Refuse before any key lookup: an unsigned or HMAC token must not even cause a fetch.
-    if (!allowedAlgorithms.has(jws.header.alg)) {
+    if (!profile.allowedAlgorithms.has(jws.header.alg)) {
       throw new InvalidTokenError({
         reason: 'algorithm_not_allowed',
         description: 'token algorithm not allowed',
@@ -113,32 +136,67 @@ export function newTokenVerifier(
     if (jws.header.kid !== undefined && typeof jws.header.kid !== 'string') {
       throw malformed("token 'kid' must be a string")
     }
-    return jws
+    for (const [name, description] of profile.refuseHeaders) {
+      if (Object.hasOwn(jws.header, name)) {
+        throw new InvalidTokenError({ reason: 'audience_mismatch', description, realm })
+      }
+    }
   }
 
   /** The result, once the signature is known good: jose's claim checks, then m2m-guard's; cached. */
-  function result(jws: CompactJws, key: VerificationKey, now: number): AuthResult {
-    let payload: JWTPayload
+  function result(
+    jws: CompactJws,
+    payload: JWTPayload,
+    match: ProfileMatch,
+    key: VerificationKey,
+    now: number,
+  ): AuthResult {
+    const { profile } = match
     try {
-      payload = decodeClaimsSet(jws.token.slice(jws.headerEnd + 1, jws.payloadEnd))
-      validateClaimsSet(jws.header, payload, config, now)
+      validateClaimsSet(jws.header, payload, profile, now)
     } catch (error) {
-      throw fromJoseError(error, config)
+      throw fromJoseError(error, realm)
     }
-    checkClaimTypes(payload, Math.floor(now / 1000), config.clockTolerance, realm)
-    const scopes = readScopes(payload)
-    if (scopes === undefined) throw invalidClaim("'scope'/'scp' claim has an invalid type")
-    const client = readClientId(payload, config.clientIdClaims)
+    checkClaimTypes(payload, Math.floor(now / 1000), profile.clockTolerance, realm)
+    checkIssuerBinding(match, payload, key, realm)
+    checkRequiredClaims(payload, profile.requiredClaims, realm)
+    const scopes = readScopes(payload, profile.scopeClaims)
+    if (!scopes.ok) {
+      throw invalidClaim(`'${scopes.claim}' claim must be a space-delimited string or an array of strings`)
+    }
+    const client = readClientId(payload, profile.clientIdClaims)
     if (!client.ok) throw invalidClaim(`'${client.claim}' claim must be a non-empty string`)
-    const auth = new VerifiedToken({
-      clientId: client.clientId,
-      scopes: Object.freeze(scopes),
-      payload: deepFreeze(payload),
-      header: rememberHeader(jws),
-      token: jws.token,
+    if (
+      profile.clients !== undefined &&
+      (client.clientId === undefined || !profile.clients.includes(client.clientId))
+    ) {
+      throw clientNotAllowed(client.clientId, realm)
+    }
+    const auth = new VerifiedToken(
+      {
+        issuer: payload.iss as string,
+        clientId: client.clientId,
+        scopes: Object.freeze(scopes.scopes),
+        payload: deepFreeze(payload),
+        header: rememberHeader(jws),
+        token: jws.token,
+      },
+      profile,
+    )
+    cache?.set(
+      jws.token,
+      auth,
+      key,
+      profile,
+      validUntil(payload, profile.clockTolerance, profile.maxTokenAge),
+    )
+    emit?.({
+      type: 'token_verified',
+      issuer: profile.id,
+      clientId: auth.clientId,
+      kid: auth.header.kid,
+      alg: auth.header.alg,
     })
-    cache?.set(jws.token, auth, key, validUntil(payload, config.clockTolerance, config.maxTokenAge))
-    emit?.({ type: 'token_verified', clientId: auth.clientId, kid: auth.header.kid, alg: auth.header.alg })
     return auth
   }
 
@@ -164,9 +222,12 @@ export function newTokenVerifier(
   }
 
   async function verifyNew(token: string, now: number, shapeChecked: boolean, entry?: PendingVerification) {
+    let match: ProfileMatch | undefined
     try {
-      const jws = parse(token, shapeChecked)
-      const candidates = await keys.candidates(jws.header.kid, jws.header.alg)
+      const { jws, payload } = parse(token, shapeChecked)
+      match = issuers.select(payload.iss)
+      checkHeader(jws, match.profile)
+      const candidates = await match.profile.keys.candidates(jws.header.kid, jws.header.alg)
       if (candidates.length === 0) {
         throw new InvalidTokenError({
           reason: 'unknown_key',
@@ -175,9 +236,13 @@ export function newTokenVerifier(
         })
       }
       for (const key of candidates) {
-        if (verifySignature(jws, key.keyObject, jws.header.alg)) return result(jws, key, now)
+        if (verifySignature(jws, key.keyObject, jws.header.alg)) return result(jws, payload, match, key, now)
       }
-      throw fromJoseError(new errors.JWSSignatureVerificationFailed(), config)
+      throw fromJoseError(new errors.JWSSignatureVerificationFailed(), realm)
+    } catch (error) {
+      if (match !== undefined && typeof error === 'object' && error !== null)
+        refusedBy.set(error, match.profile)
+      throw error
     } finally {
       if (entry !== undefined && pending[suffixSlot(token, PENDING_SLOTS)] === entry) {
         pending[suffixSlot(token, PENDING_SLOTS)] = undefined
@@ -185,7 +250,7 @@ export function newTokenVerifier(
     }
   }
 
-  return { verify, owns: VerifiedToken.owns }
+  return { verify, owns: VerifiedToken.owns, profileOf: VerifiedToken.profileOf }
 }
 
 // Iterative: a verified token may nest its JSON thousands deep, and recursion would then

@@ -6,6 +6,7 @@
  * key set, nor the end of the set's stale window when the issuer is down.
  */
 import { LRUCache } from 'lru-cache'
+import type { ResolvedProfile } from '../issuers/profile.js'
 import type { VerificationKey } from '../keys/verification-key.js'
 import type { AuthResult } from '../types.js'
 
@@ -52,6 +53,8 @@ export class CachedResult {
   constructor(
     readonly auth: AuthResult,
     readonly key: VerificationKey,
+    /** The issuer profile that accepted it: its key set is revalidated on hits. */
+    readonly profile: ResolvedProfile,
     /** ms since epoch, per the verifier's clock; the token fails verification from then on. */
     readonly validUntil: number,
   ) {}
@@ -98,8 +101,14 @@ export class TokenCache {
     return entry
   }
 
-  set(token: string, auth: AuthResult, key: VerificationKey, validUntil: number): void {
-    const entry = new CachedResult(auth, key, validUntil)
+  set(
+    token: string,
+    auth: AuthResult,
+    key: VerificationKey,
+    profile: ResolvedProfile,
+    validUntil: number,
+  ): void {
+    const entry = new CachedResult(auth, key, profile, validUntil)
     this.#entries.set(keyOf(token), entry)
     this.#hot[suffixSlot(token, HOT_SLOTS)] = entry
   }

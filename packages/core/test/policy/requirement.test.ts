@@ -4,6 +4,7 @@ import { checkRequirement, validateRequirement } from '../../src/policy/requirem
 import type { AuthResult } from '../../src/types.js'
 
 const auth = (scopes: string[], clientId: string | null = 'billing'): AuthResult => ({
+  issuer: 'https://auth.example.com',
   clientId: clientId ?? undefined,
   scopes,
   payload: {},

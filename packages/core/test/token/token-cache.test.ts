@@ -86,7 +86,11 @@ describe('reuse', () => {
     }
     expect(await verifier.authenticate(`Bearer ${token}`)).toBe(first)
     expect(counts()).toEqual({ verified: 1, hits: 10, misses: 1, rejected: 0 })
-    expect(log.of('token_cache_hit')[0]).toEqual({ type: 'token_cache_hit', clientId: 'billing' })
+    expect(log.of('token_cache_hit')[0]).toEqual({
+      type: 'token_cache_hit',
+      issuer: ISSUER,
+      clientId: 'billing',
+    })
   })
 
   it('tokenCache: false verifies every time and reports no cache events', async () => {
