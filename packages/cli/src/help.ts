@@ -13,6 +13,7 @@ Run m2m-guard <command> --help for its options.
 Exit status: 0 all is well, 1 a check failed, 2 a usage error.`
 
 export const DOCTOR_HELP = `Usage: m2m-guard doctor --issuer URL --audience AUD [options]
+       m2m-guard doctor --config FILE [options]
 
 Checks, one line each, what a verifier for this issuer depends on: discovery
 (RFC 8414, then OpenID), that the metadata names exactly this issuer, the
@@ -21,8 +22,10 @@ and clock skew from the issuer's Date header; then runs core's verifier
 warm-up against it.
 
 Options:
-  --issuer URL             the issuer, exactly as tokens carry it in iss (required)
-  --audience AUD           the audience your API expects (required)
+  --issuer URL             the issuer, exactly as tokens carry it in iss
+  --audience AUD           the audience your API expects
+  --config FILE            instead: every issuer of your verifier options
+                           (m2m.config.json, .js or .mjs, as explain takes)
   --jwks-uri URL           the key set's URL, skipping discovery (as the jwksUri option)
   --allow-insecure-http    accept plain http on non-loopback hosts (as allowInsecureHttp)
   --clock-tolerance S      seconds of skew the verifier allows (default 5)

@@ -3,7 +3,10 @@
  * failures (usage, a bad config file) are messages; only a bug in this
  * package shows a stack.
  */
-import { decodeCommand, doctorCommand, EXIT, explainCommand } from './commands.js'
+import { decodeCommand } from './commands/decode.js'
+import { doctorCommand } from './commands/doctor.js'
+import { explainCommand } from './commands/explain.js'
+import { EXIT } from './commands/shared.js'
 import { MAIN_HELP } from './help.js'
 import type { Io } from './terminal.js'
 import { UsageError } from './usage-error.js'

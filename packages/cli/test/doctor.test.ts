@@ -1,4 +1,7 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { type AuthServer, createAuthServer } from '@m2m-guard/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { cli, killAll, line, symbols } from './run-cli.js'
@@ -155,7 +158,9 @@ describe('m2m-guard doctor', () => {
   it('uses --jwks-uri instead of discovery', async () => {
     server.setFault('metadata', 'down')
     const { code, stdout } = await doctor('--issuer', server.issuer, '--jwks-uri', server.jwksUri)
-    expect(line(stdout, '–', 'discovery')).toContain('not checked: the key URL is given (--jwks-uri)')
+    expect(line(stdout, '–', 'discovery')).toContain(
+      'not checked: the key URL is given (jwksUri, --jwks-uri)',
+    )
     expect(symbols(stdout).verifier).toBe('✓')
     expect(code).toBe(0)
   })
@@ -182,6 +187,62 @@ describe('m2m-guard doctor', () => {
       'verifier',
     ])
     expect(code).toBe(0)
+  })
+})
+
+describe('m2m-guard doctor --config', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'm2m-guard-doctor-'))
+  })
+  afterAll(() => rm(dir, { recursive: true, force: true }))
+
+  const config = async (name: string, options: unknown) => {
+    const file = join(dir, name)
+    await writeFile(file, JSON.stringify(options))
+    return file
+  }
+
+  it('checks every issuer the config names, each under its name', async () => {
+    const other = await createAuthServer({ audience: AUDIENCE, algorithm: 'EdDSA' })
+    try {
+      // Two issuers sharing one key set URL is what core demands of a top-level list.
+      const file = await config('two.json', {
+        issuer: [server.issuer, other.issuer],
+        audience: AUDIENCE,
+        jwksUri: other.jwksUri,
+      })
+      const { code, stdout } = await cli(['doctor', '--config', file])
+      const sections = stdout.split('\n\n')
+      expect(sections[0]?.split('\n')[0]).toBe(server.issuer)
+      expect(sections[1]?.split('\n')[0]).toBe(other.issuer)
+      expect(line(sections[1] ?? '', '✓', 'keys')).toContain('OKP Ed25519 EdDSA')
+      expect(line(sections[0] ?? '', '–', 'discovery')).toContain('the key URL is given')
+      expect(code).toBe(0)
+    } finally {
+      await other.close()
+    }
+  })
+
+  it('fails when one of the issuers fails, and --json lists them all', async () => {
+    server.setFault('jwks', 'down')
+    const file = await config('one.json', { issuer: server.issuer, audience: AUDIENCE })
+    const { code, stdout } = await cli(['doctor', '--config', file, '--json'])
+    const report = JSON.parse(stdout)
+    expect(report.ok).toBe(false)
+    expect(report.issuers.map((each: { label: string; ok: boolean }) => [each.label, each.ok])).toEqual([
+      [server.issuer, false],
+    ])
+    expect(code).toBe(1)
+  })
+
+  it('refuses options core does not know, before any request: exit 2', async () => {
+    server.resetCounters()
+    const file = await config('typo.json', { issuer: server.issuer, audiences: AUDIENCE })
+    const { code, stderr } = await cli(['doctor', '--config', file])
+    expect(stderr).toContain(`m2m-guard: config file ${file}: unknown option "audiences"`)
+    expect(server.requests.metadata + server.requests.jwks).toBe(0)
+    expect(code).toBe(2)
   })
 })
 

@@ -192,6 +192,16 @@ describe('m2m-guard explain', () => {
     expect([hmac.code, unsigned.code]).toEqual([1, 1])
   })
 
+  it('places a header core refuses (an unknown crit) at the header check', async () => {
+    const token = await server.mint({}, { header: { crit: ['exp'], exp: 1 } })
+    const { code, stdout } = await explain(token)
+    expect(line(stdout, '✗', 'header')).toContain('malformed token; alg RS256')
+    expect(stdout).toContain('fix: the issuer sends a header core does not accept (an unknown "crit"')
+    expect(line(stdout, '–', 'key')).toBeDefined()
+    expectHttpAnswer(stdout, await coreAnswer(token))
+    expect(code).toBe(1)
+  })
+
   it('says what is wrong with something that is not a JWT, without a stack trace', async () => {
     const { code, stdout, stderr } = await explain('not-a-token')
     expect(line(stdout, '✗', 'shape')).toContain('a JWT has 3 parts separated by dots, this has 1')

@@ -27,7 +27,10 @@ describe('m2m-guard usage', () => {
     const cases: [string[], string][] = [
       [[], 'Usage: m2m-guard <command>'],
       [['frobnicate'], 'm2m-guard: unknown command frobnicate\n(see m2m-guard --help)'],
-      [['doctor', '--audience', 'a'], 'm2m-guard: --issuer is required\n(see m2m-guard doctor --help)'],
+      [
+        ['doctor', '--audience', 'a'],
+        'm2m-guard: --issuer is required (or --config FILE)\n(see m2m-guard doctor --help)',
+      ],
       [['doctor', '--isuer', 'x'], 'm2m-guard: unknown flag --isuer'],
       [['doctor', '--issuer'], "m2m-guard: Option '--issuer <value>' argument missing"],
       [

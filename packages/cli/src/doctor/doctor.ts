@@ -3,6 +3,7 @@
  * check is one line; the last one runs core's own verifier (`warmUp`), so
  * the doctor and the service can never disagree about the keys.
  */
+import type { VerifierOptions } from '@m2m-guard/core'
 import type { CheckLine } from '../check-lines.js'
 import { printable } from '../printable.js'
 import { discover, skipped } from './discovery.js'
@@ -26,6 +27,11 @@ export interface DoctorOptions {
   clockTolerance?: number | undefined
   fetch?: typeof globalThis.fetch | undefined
   clock?: (() => number) | undefined
+  /**
+   * The verifier options the last check builds core's verifier from (a config file's, for one
+   * of its issuers). Default: `issuer`, `audience`, `jwksUri` and `allowInsecureHttp`.
+   */
+  verifierOptions?: VerifierOptions | undefined
   /** Told before each network step, for a progress line. */
   onProgress?: ((step: string) => void) | undefined
 }
@@ -75,7 +81,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     probes.push(...discovery.probes)
     jwksUri = discovery.jwksUri
   } else {
-    checks.push(skipped('discovery', 'discovery', 'the key URL is given (--jwks-uri)'))
+    checks.push(skipped('discovery', 'discovery', 'the key URL is given (jwksUri, --jwks-uri)'))
   }
   const remaining = ['jwks', 'keys', 'cache_control', 'redirects', 'clock', 'verifier']
   if (jwksUri === undefined) {

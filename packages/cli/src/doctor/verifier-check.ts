@@ -2,7 +2,7 @@
  * The doctor's last word goes to core: a real verifier for these options,
  * warmed up against the issuer, so the doctor cannot pass what core fails.
  */
-import { createVerifier, type VerifierEvent } from '@m2m-guard/core'
+import { createVerifier, type VerifierEvent, type VerifierOptions } from '@m2m-guard/core'
 import type { CheckLine } from '../check-lines.js'
 import { printable } from '../printable.js'
 import type { DoctorOptions } from './doctor.js'
@@ -30,12 +30,16 @@ export async function verifierCheck(
   })
   let verifier: ReturnType<typeof createVerifier>
   try {
-    verifier = createVerifier({
+    // The user's own options when they came from a config file; the flags' otherwise.
+    const base: VerifierOptions = options.verifierOptions ?? {
       issuer: options.issuer,
       audience: options.audience,
       ...(options.jwksUri === undefined ? {} : { jwksUri }),
       allowInsecureHttp,
-      jwksCache: { timeout: probeOptions.timeout },
+    }
+    verifier = createVerifier({
+      ...base,
+      jwksCache: { ...base.jwksCache, timeout: probeOptions.timeout },
       tokenCache: false,
       fetch: probeOptions.fetch,
       onEvent: (event) => events.push(event),

@@ -46,6 +46,9 @@ export function fixFor(context: FixContext): string {
       if (context.shapeProblem?.includes('JWE') === true) {
         return 'encrypted access tokens are not supported: ask the issuer for signed (JWS) ones'
       }
+      if (context.shapeProblem === undefined) {
+        return 'the issuer sends a header core does not accept (an unknown "crit", "b64": false, a kid that is not a string): check the token issuer\'s settings'
+      }
       return 'pass the access token itself: a JWT of three base64url parts (opaque tokens need introspection, RFC 7662)'
     case 'algorithm_not_allowed': {
       const alg = printable(header?.alg)

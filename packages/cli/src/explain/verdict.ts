@@ -77,8 +77,9 @@ export function failedCheck(
   const byReason = BY_REASON[error.reason]
   if (byReason !== undefined) return byReason
   if (error.reason === 'token_malformed') {
-    if (shapeStage !== undefined) return shapeStage
-    return /'kid'/.test(error.description) ? 'header' : 'claims'
+    // Decoding here found header and claims to be JSON objects, so what core (jose) refused is
+    // in the header: a "crit" it does not know, "b64": false, a kid that is not a string.
+    return shapeStage ?? 'header'
   }
   if (error.reason === 'missing_claim' || error.reason === 'invalid_claim') {
     const claim = /'([^']+)'/.exec(error.description)?.[1] ?? ''

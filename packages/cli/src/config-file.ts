@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises'
 import { extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { VerifierOptions } from '@m2m-guard/core'
-import { UsageError } from '../usage-error.js'
+import { UsageError } from './usage-error.js'
 
 /**
  * Loads the options in `path` (relative to `cwd`). Every failure is a
@@ -16,7 +16,7 @@ import { UsageError } from '../usage-error.js'
  * @example
  * const options = await loadConfig('m2m.config.js', process.cwd())
  */
-export async function loadConfig(path: string, cwd: string): Promise<VerifierOptions> {
+export async function loadConfig(path: string, cwd: string, command = 'explain'): Promise<VerifierOptions> {
   const file = resolve(cwd, path)
   const extension = extname(file)
   let value: unknown
@@ -25,39 +25,39 @@ export async function loadConfig(path: string, cwd: string): Promise<VerifierOpt
     try {
       text = await readFile(file, 'utf8')
     } catch (error) {
-      throw new UsageError(`config file ${path} cannot be read: ${describeIoError(error)}`, 'explain')
+      throw new UsageError(`config file ${path} cannot be read: ${describeIoError(error)}`, command)
     }
     try {
       value = JSON.parse(text)
     } catch (error) {
-      throw new UsageError(`config file ${path} is not valid JSON: ${(error as Error).message}`, 'explain')
+      throw new UsageError(`config file ${path} is not valid JSON: ${(error as Error).message}`, command)
     }
   } else if (extension === '.js' || extension === '.mjs') {
-    value = await importConfig(file, path)
+    value = await importConfig(file, path, command)
   } else {
-    throw new UsageError(`config file ${path}: use a .json, .js or .mjs file`, 'explain')
+    throw new UsageError(`config file ${path}: use a .json, .js or .mjs file`, command)
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new UsageError(`config file ${path} must hold an object of verifier options`, 'explain')
+    throw new UsageError(`config file ${path} must hold an object of verifier options`, command)
   }
   return value as VerifierOptions
 }
 
-async function importConfig(file: string, path: string): Promise<unknown> {
+async function importConfig(file: string, path: string, command: string): Promise<unknown> {
   let module: { default?: unknown }
   try {
     module = (await import(pathToFileURL(file).href)) as { default?: unknown }
   } catch (error) {
     const code = (error as { code?: unknown }).code
     if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(file)) {
-      throw new UsageError(`config file ${path} does not exist`, 'explain')
+      throw new UsageError(`config file ${path} does not exist`, command)
     }
-    throw new UsageError(`config file ${path} failed to load: ${(error as Error).message}`, 'explain')
+    throw new UsageError(`config file ${path} failed to load: ${(error as Error).message}`, command)
   }
   if (!('default' in module)) {
     throw new UsageError(
       `config file ${path} has no default export (export default { issuer, audience })`,
-      'explain',
+      command,
     )
   }
   const exported = module.default
@@ -67,7 +67,7 @@ async function importConfig(file: string, path: string): Promise<unknown> {
   } catch (error) {
     throw new UsageError(
       `config file ${path}: its default export threw: ${(error as Error).message}`,
-      'explain',
+      command,
     )
   }
 }
