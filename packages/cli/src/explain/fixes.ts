@@ -115,8 +115,13 @@ export function fixFor(context: FixContext): string {
         return 'the token has no aud: ask the issuer for one (an API audience or resource); an issuer that never sends aud (Cognito access tokens) needs audience: null in a profile, with clients or requiredClaims standing in'
       }
       return `the issuer must include the claim (${printable(error.description)}); configure it to`
-    case 'invalid_claim':
+    case 'invalid_claim': {
+      const claim = /'([^']+)' claim must be (".*")$/.exec(error.description)
+      if (claim !== null && profile.requiredClaims.some(([name]) => name === claim[1])) {
+        return `the issuer profile requires ${claim[1]} = ${claim[2]}, and this token has ${quoted(payload?.[claim[1] as string])}: is it the right kind of token (an ID token rather than an access token)?`
+      }
       return `a claim has the wrong type (${printable(error.description)}): the issuer must send registered claims with their registered types`
+    }
     default:
       return printable(error.description)
   }

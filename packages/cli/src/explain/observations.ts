@@ -112,8 +112,16 @@ export function observe(id: CheckId, context: TokenContext): Observation {
       return keyObservation(context.events, header)
     case 'signature':
       return seen(undefined, `${printable(header.alg)} with the key above`)
-    case 'claims':
-      return seen(true, 'registered claims have their registered types')
+    case 'claims': {
+      const wrong = profile.requiredClaims.filter(([claim, expected]) => payload[claim] !== expected)
+      const demanded = profile.requiredClaims.map(([claim, expected]) => `${claim} = ${quoted(expected)}`)
+      if (demanded.length === 0) return seen(true, 'registered claims have their registered types')
+      if (wrong.length === 0) return seen(true, `requiredClaims met: ${demanded.join(', ')}`)
+      const found = wrong.map(
+        ([claim]) => `${claim} is ${payload[claim] === undefined ? 'missing' : quoted(payload[claim])}`,
+      )
+      return seen(false, `requiredClaims ${demanded.join(', ')}; ${found.join(', ')}`)
+    }
     case 'iss': {
       const ok = anyIssuerMatches(profile.issuers, payload.iss)
       const where = profile.profileNumber === undefined ? '' : ` (profile ${profile.profileNumber})`

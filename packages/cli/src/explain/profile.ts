@@ -19,6 +19,8 @@ export interface EffectiveProfile {
   scopeClaims: string[]
   /** Clients every token of this profile must come from, if the profile says. */
   clients: string[] | undefined
+  /** Exact claim values the profile demands (`requiredClaims`). */
+  requiredClaims: [string, unknown][]
   jwksUri: string | undefined
   /** Which profile (1-based) of `issuers` matched, if several. */
   profileNumber: number | undefined
@@ -65,7 +67,8 @@ export function effectiveProfile(options: VerifierOptions, iss: unknown): Effect
     requireTyp: pick('requireTyp') === true,
     clientIdClaims: list(pick('clientIdClaims')) ?? ['client_id', 'azp'],
     scopeClaims: list(pick('scopeClaims')) ?? ['scope', 'scp'],
-    clients: list(profile.clients),
+    clients: list(pick('clients')),
+    requiredClaims: requiredClaimsOf(pick('requiredClaims')),
     jwksUri: jwksUri === undefined ? undefined : String(jwksUri),
     profileNumber: profiles !== undefined && index !== undefined && index >= 0 ? index + 1 : undefined,
   }
@@ -79,4 +82,8 @@ export function effectiveProfile(options: VerifierOptions, iss: unknown): Effect
  */
 export function anyIssuerMatches(issuers: readonly string[], iss: unknown): boolean {
   return issuers.some((configured) => issuerMatches(configured, iss))
+}
+
+function requiredClaimsOf(value: unknown): [string, unknown][] {
+  return typeof value === 'object' && value !== null ? Object.entries(value) : []
 }
