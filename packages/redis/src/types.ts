@@ -1,7 +1,7 @@
 /**
  * The stores' contracts, written out here so this package needs neither @m2m-guard/core nor
  * @m2m-guard/client at run time. They are the same shapes as core's `ReplayStore` and the client's
- * `TokenStore` (test/types.test-d.ts holds them to it), so a store from this package can be passed
+ * `TokenStore` (test/types.test-d.ts holds the token store to the client's type), so a store from this package can be passed
  * straight to `createVerifier({ dpop: { replayStore } })` and `createTokenClient({ store })`.
  */
 

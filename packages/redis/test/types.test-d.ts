@@ -1,3 +1,4 @@
+import type { TokenStore as ClientTokenStore, TokenClientOptions } from '@m2m-guard/client'
 import {
   createRedisReplayStore,
   createRedisTokenStore,
@@ -43,5 +44,11 @@ describe('public types', () => {
     expectTypeOf<TokenStore['get']>().returns.toEqualTypeOf<Promise<StoredToken | undefined>>()
     expectTypeOf<TokenStore['lock']>().returns.toEqualTypeOf<Promise<TokenLock | undefined>>()
     expectTypeOf<RedisStoreError['reason']>().toEqualTypeOf<RedisStoreFailure>()
+  })
+
+  it("fits the token client's store option", () => {
+    const store: ClientTokenStore = createRedisTokenStore(nodeRedis5)
+    expectTypeOf(createRedisTokenStore(ioredis)).toExtend<NonNullable<TokenClientOptions['store']>>()
+    void store
   })
 })
