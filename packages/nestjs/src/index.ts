@@ -30,6 +30,7 @@ export { M2mAuthException } from './exception.js'
 export { M2mGuard } from './guard.js'
 export {
   AllowClients,
+  AllowIssuers,
   type ClassOrMethodDecorator,
   IS_PUBLIC_KEY,
   Public,

@@ -103,6 +103,19 @@ export function AllowClients(...clients: string[]): ClassOrMethodDecorator {
   return requirementDecorator('AllowClients', { clients: [...clients] })
 }
 
+/**
+ * Only tokens from these issuers (with a verifier of several issuer
+ * profiles). Each must be an issuer the verifier accepts, or start-up fails.
+ *
+ * @example
+ * @AllowIssuers('https://login.microsoftonline.com/72f988bf-…/v2.0')
+ * @Controller('internal')
+ * export class InternalController {}
+ */
+export function AllowIssuers(...issuers: string[]): ClassOrMethodDecorator {
+  return requirementDecorator('AllowIssuers', { issuers: [...issuers] })
+}
+
 /** What the guard needs to know about the route a request is for. */
 export interface RoutePolicy {
   readonly isPublic: boolean

@@ -5,7 +5,8 @@
 import type { Verifier, VerifierOptions } from '@m2m-guard/core'
 import { resolveGuardOptions } from '@m2m-guard/core/adapter'
 import { ConfigurableModuleBuilder, Global, Module } from '@nestjs/common'
-import { APP_GUARD } from '@nestjs/core'
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core'
+import { DeclaredRoutes } from './declared-routes.js'
 import { M2mGuard } from './guard.js'
 import { M2M_GUARD_VERIFIER } from './tokens.js'
 
@@ -52,6 +53,7 @@ export const M2M_GUARD_OPTIONS: string | symbol = MODULE_OPTIONS_TOKEN
  */
 @Global()
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     {
       provide: M2M_GUARD_VERIFIER,
@@ -59,6 +61,7 @@ export const M2M_GUARD_OPTIONS: string | symbol = MODULE_OPTIONS_TOKEN
       useFactory: (options: M2mGuardModuleOptions): Verifier => resolveModuleOptions(options),
     },
     { provide: APP_GUARD, useClass: M2mGuard },
+    DeclaredRoutes,
   ],
   exports: [M2M_GUARD_VERIFIER],
 })

@@ -1,5 +1,5 @@
 /** The decorators refuse a wrong declaration when the class is defined, so a bad route stops start-up. */
-import { AllowClients, Public, RequireAnyScope, RequireScopes } from '@m2m-guard/nestjs'
+import { AllowClients, AllowIssuers, Public, RequireAnyScope, RequireScopes } from '@m2m-guard/nestjs'
 import { describe, expect, it } from 'vitest'
 
 describe('route decorators', () => {
@@ -7,6 +7,7 @@ describe('route decorators', () => {
     expect(() => RequireScopes()).toThrow('@RequireScopes() needs at least one scope')
     expect(() => RequireAnyScope()).toThrow('@RequireAnyScope() needs at least one scope')
     expect(() => AllowClients()).toThrow('@AllowClients: "clients" must not be empty')
+    expect(() => AllowIssuers()).toThrow('@AllowIssuers: "issuers" must not be empty')
   })
 
   it('refuse what is not a scope token or a client id', () => {
