@@ -22,6 +22,13 @@ export {
   MissingTokenError,
 } from './errors.js'
 export type { EventHandler, KeyFetchTrigger, VerifierEvent } from './events.js'
+export { type Auth0Options, auth0 } from './issuers/auth0.js'
+export { type CognitoOptions, cognito } from './issuers/cognito.js'
+export { type EntraOptions, entra, GRAPH_TOKEN_DESCRIPTION } from './issuers/entra.js'
+export { type KeycloakOptions, keycloak } from './issuers/keycloak.js'
+export { type OktaOptions, okta } from './issuers/okta.js'
+export { type PingOneOptions, pingone } from './issuers/pingone.js'
+export type { PresetProfile } from './issuers/preset-arguments.js'
 export type { IssuerProfile, IssuerSettings, RequiredClaimValue } from './issuers/profile.js'
 export type { IssuerKeyStatus, KeySetStatus, VerifierKeyStatus } from './keys/key-source.js'
 export {
