@@ -10,45 +10,52 @@ import { type AuthServer, createAuthServer } from '@m2m-guard/testing'
 import type { JWK } from 'jose'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createFakeClock } from './helpers/clock.js'
-import { type RecordedRequest, startServer, type TestServer } from './helpers/http-server.js'
+import { startServer } from './helpers/http-server.js'
 
-// A real token endpoint that, like an identity provider during a rotation, holds several active
-// secrets for one client and can add and revoke them at run time.
-interface RotatingEndpoint extends TestServer {
+// The testing server holds several active secrets per client and adds and revokes them at run time,
+// as identity providers do during a rotation. `presented` records which secret each token request
+// carried (read from the request the client sent).
+interface RotatingEndpoint {
+  server: AuthServer
   tokenEndpoint: string
-  active: Set<string>
-  /** The secret each token request carried. */
   presented: string[]
+  /** What the client's fetch is: records the secret, then sends the request. */
+  fetch: typeof fetch
 }
 
-function presentedSecret(request: RecordedRequest): string {
-  const basic = request.headers.authorization?.match(/^Basic (.+)$/)?.[1]
-  if (basic === undefined) return request.form.get('client_secret') ?? ''
+function presentedSecret(init: RequestInit | undefined): string {
+  const headers = new Headers(init?.headers)
+  const basic = headers.get('authorization')?.match(/^Basic (.+)$/)?.[1]
+  if (basic === undefined) return new URLSearchParams(String(init?.body)).get('client_secret') ?? ''
   const decoded = Buffer.from(basic, 'base64').toString('utf8')
   return decodeURIComponent(decoded.slice(decoded.indexOf(':') + 1).replace(/\+/g, ' '))
 }
 
-async function startRotatingEndpoint(initial: string[]): Promise<RotatingEndpoint> {
-  const active = new Set(initial)
-  const presented: string[] = []
-  let issued = 0
-  const server = await startServer((request) => {
-    const secret = presentedSecret(request)
-    presented.push(secret)
-    if (!active.has(secret)) return { status: 401, body: { error: 'invalid_client' } }
-    issued++
-    return { body: { access_token: `token-${issued}`, token_type: 'Bearer', expires_in: 600 } }
+async function startRotatingEndpoint(initial: string): Promise<RotatingEndpoint> {
+  const server = await createAuthServer({
+    algorithm: 'ES256',
+    tokenLifetime: 600,
+    clients: [{ clientId: 'billing', clientSecret: initial, scopes: ['orders:read'] }],
   })
-  return { ...server, tokenEndpoint: `${server.url}/token`, active, presented }
+  const presented: string[] = []
+  return {
+    server,
+    tokenEndpoint: server.tokenEndpoint,
+    presented,
+    fetch: (input, init) => {
+      presented.push(presentedSecret(init))
+      return fetch(input, init)
+    },
+  }
 }
 
 let endpoint: RotatingEndpoint
 let events: TokenClientEvent[]
 beforeEach(async () => {
-  endpoint = await startRotatingEndpoint(['secret-v1'])
+  endpoint = await startRotatingEndpoint('secret-v1')
   events = []
 })
-afterEach(() => endpoint.close())
+afterEach(() => endpoint.server.close())
 
 function client(clientSecret: TokenClientOptions['clientSecret'], extra: Partial<TokenClientOptions> = {}) {
   const clock = createFakeClock()
@@ -56,6 +63,7 @@ function client(clientSecret: TokenClientOptions['clientSecret'], extra: Partial
     tokenEndpoint: endpoint.tokenEndpoint,
     clientId: 'billing',
     clientSecret,
+    fetch: endpoint.fetch,
     clock: clock.now,
     sleep: clock.sleep,
     retry: { retries: 2, minDelay: 1, maxDelay: 2 },
@@ -88,24 +96,30 @@ describe('clientSecret as a function', () => {
       c.invalidate() // every call asks the token endpoint, so each phase is exercised
     }
     await call()
-    endpoint.active.add('secret-v2') // 1. the provider holds both secrets
+    endpoint.server.addSecret('billing', 'secret-v2') // 1. the provider holds both secrets
     await call()
     stored = 'secret-v2' // 2. the new secret is deployed to the store
     await call()
-    endpoint.active.delete('secret-v1') // 3. the old one is revoked
+    expect(endpoint.server.revokeSecret('billing', 'secret-v1')).toBe(true) // 3. the old one is revoked
     await call()
-    expect(results).toEqual(['token-1', 'token-2', 'token-3', 'token-4'])
+    expect(new Set(results).size).toBe(4)
+    const verifier = createVerifier({
+      issuer: endpoint.server.issuer,
+      audience: 'https://api.example',
+      jwksUri: endpoint.server.jwksUri,
+    })
+    for (const token of results) expect((await verifier.verify(token)).clientId).toBe('billing')
     expect(endpoint.presented).toEqual(['secret-v1', 'secret-v1', 'secret-v2', 'secret-v2'])
     expect(events.filter((event) => event.type === 'token_request_failed')).toEqual([])
   })
 
   it('on invalid_client reads the secret once more and retries with the rotated one', async () => {
     // The provider switched to v2 while the service still read v1 (a file not yet remounted).
-    endpoint.active.clear()
-    endpoint.active.add('secret-v2')
+    endpoint.server.addSecret('billing', 'secret-v2')
+    endpoint.server.revokeSecret('billing', 'secret-v1')
     const answers = ['secret-v1', 'secret-v2']
     const c = client(async () => answers.shift() ?? 'secret-v2')
-    expect(await c.getToken()).toBe('token-1')
+    expect(await c.getToken()).toMatch(/^eyJ/)
     expect(endpoint.presented).toEqual(['secret-v1', 'secret-v2'])
     expect(events).toContainEqual({ type: 'credential_reread', changed: true })
     expect(events.filter((event) => event.type === 'token_request_failed')).toEqual([])
@@ -163,7 +177,7 @@ describe('clientSecret as a function', () => {
       () => 'secret-v1',
     ]
     const c = client(() => (answers.shift() ?? (() => 'secret-v1'))())
-    expect(await c.getToken()).toBe('token-1')
+    expect(await c.getToken()).toMatch(/^eyJ/)
   })
 
   it.each<[string, unknown]>([
@@ -304,6 +318,31 @@ describe('rotation against @m2m-guard/testing', () => {
     expect(key.reads.map((jwk) => (jwk as JWK).kid)).toEqual(['v1', 'v1', 'v2'])
     expect(server.requests.token).toBe(3)
     expect(events).toContainEqual({ type: 'credential_reread', changed: true })
+  })
+
+  it('rehearses a private_key_jwt key rotation (addKey, deploy, revokeKey) with no failed call', async () => {
+    let current: PrivateKey = { ...(keyV1.privateKey.export({ format: 'jwk' }) as JWK), kid: 'v1' }
+    const c = createTokenClient({
+      tokenEndpoint: server.tokenEndpoint,
+      clientId: 'reports',
+      privateKey: async () => current,
+      onEvent: (event) => events.push(event),
+    })
+    const clients: Array<string | undefined> = []
+    const call = async () => {
+      clients.push(await verify(await c.getToken()))
+      c.invalidate()
+    }
+    await call()
+    server.addKey('reports', publicJwk(keyV2.publicKey, 'v2'))
+    await call()
+    current = { ...(keyV2.privateKey.export({ format: 'jwk' }) as JWK), kid: 'v2' }
+    await call()
+    expect(server.revokeKey('reports', 'v1')).toBe(true)
+    await call()
+    expect(clients).toEqual(['reports', 'reports', 'reports', 'reports'])
+    expect(server.requests.token).toBe(4)
+    expect(events.filter((event) => event.type === 'token_request_failed')).toEqual([])
   })
 
   it('a privateKey function returning a public key fails naming the option', async () => {

@@ -3,20 +3,20 @@ import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import { createTokenClient, type TokenClientOptions } from '@m2m-guard/client'
+import { type ClientCertificate, createTestCertificates, type TestCertificates } from '@m2m-guard/testing'
 import { calculateJwkThumbprint, createLocalJWKSet, type JWK, jwtVerify } from 'jose'
 import Provider, { errors } from 'oidc-provider'
 import { Agent } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestPki, type Issued, type TestPki } from './helpers/certificates.js'
 
 // Interop: our client's DPoP proofs and mutual-TLS client authentication against oidc-provider's
 // token endpoint (its dPoP and mTLS features, certificate-bound access tokens), served over real
 // HTTPS on 127.0.0.1 that asks for client certificates.
 const API = 'https://orders.example.test'
 
-let pki: TestPki
-let billing: Issued
-let selfSigned: Issued
+let pki: TestCertificates
+let billing: ClientCertificate
+let selfSigned: ClientCertificate
 let server: Server
 let issuer: string
 let requireNonce = false
@@ -32,13 +32,13 @@ const thumbprint = (pem: string) => new X509Certificate(pem).fingerprint256.repl
 const x5tS256 = (pem: string) => Buffer.from(thumbprint(pem), 'hex').toString('base64url')
 
 beforeAll(async () => {
-  pki = await createTestPki()
-  billing = await pki.client('billing')
+  pki = await createTestCertificates()
+  billing = await pki.issueClient('billing')
   selfSigned = await pki.selfSigned('reports')
   server = createServer({
     key: pki.server.key,
     cert: pki.server.cert,
-    ca: pki.ca.cert,
+    ca: pki.ca,
     requestCert: true,
     rejectUnauthorized: false,
   })
@@ -60,14 +60,16 @@ beforeAll(async () => {
         ...common,
         client_id: 'mtls-pki',
         token_endpoint_auth_method: 'tls_client_auth',
-        tls_client_auth_subject_dn: 'CN=billing',
+        tls_client_auth_subject_dn: new X509Certificate(billing.cert).subject,
         tls_client_certificate_bound_access_tokens: true,
       },
       {
         ...common,
         client_id: 'mtls-self',
         token_endpoint_auth_method: 'self_signed_tls_client_auth',
-        jwks: { keys: [{ ...selfSignedJwk, x5c: [selfSigned.der] }] },
+        jwks: {
+          keys: [{ ...selfSignedJwk, x5c: [new X509Certificate(selfSigned.cert).raw.toString('base64')] }],
+        },
         tls_client_certificate_bound_access_tokens: true,
       },
     ],
@@ -106,7 +108,7 @@ beforeAll(async () => {
     },
   })
   server.on('request', provider.callback())
-  caAgent = new Agent({ connect: { ca: pki.ca.cert } })
+  caAgent = new Agent({ connect: { ca: pki.ca } })
 })
 afterAll(async () => {
   await caAgent.close()
@@ -172,7 +174,7 @@ describe('oidc-provider accepts our client', () => {
     const token = await client({
       clientId: 'mtls-pki',
       authMethod: 'tls_client_auth',
-      tls: { cert: billing.cert, key: billing.key, ca: pki.ca.cert },
+      tls: { cert: billing.cert, key: billing.key, ca: pki.ca },
     }).getToken()
     const claims = await verified(token)
     expect(claims.client_id).toBe('mtls-pki')
@@ -183,18 +185,18 @@ describe('oidc-provider accepts our client', () => {
     const token = await client({
       clientId: 'mtls-self',
       authMethod: 'self_signed_tls_client_auth',
-      tls: { cert: selfSigned.cert, key: selfSigned.key, ca: pki.ca.cert },
+      tls: { cert: selfSigned.cert, key: selfSigned.key, ca: pki.ca },
     }).getToken()
     expect((await verified(token)).cnf).toEqual({ 'x5t#S256': x5tS256(selfSigned.cert) })
   })
 
   it('tls_client_auth with a certificate of another subject is invalid_client', async () => {
-    const stranger = await pki.client('stranger')
+    const stranger = await pki.issueClient('stranger')
     await expect(
       client({
         clientId: 'mtls-pki',
         authMethod: 'tls_client_auth',
-        tls: { cert: stranger.cert, key: stranger.key, ca: pki.ca.cert },
+        tls: { cert: stranger.cert, key: stranger.key, ca: pki.ca },
       }).getToken(),
     ).rejects.toMatchObject({ error: 'invalid_client' })
   })

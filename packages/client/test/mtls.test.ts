@@ -1,18 +1,20 @@
+import { execFile } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
 import { createTokenClient, type TokenClientOptions } from '@m2m-guard/client'
+import { type ClientCertificate, createTestCertificates, type TestCertificates } from '@m2m-guard/testing'
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createTestPki, type Issued, type TestPki } from './helpers/certificates.js'
 import { startServer, type TestServer } from './helpers/http-server.js'
 
 // Real HTTPS servers on 127.0.0.1 that ask for a client certificate, with throwaway certificates
 // from a test CA (@peculiar/x509).
-let pki: TestPki
-let billing: Issued
-let stranger: Issued
+let pki: TestCertificates
+let billing: ClientCertificate
+let stranger: ClientCertificate
 beforeAll(async () => {
-  pki = await createTestPki()
-  billing = await pki.client('billing')
-  stranger = await pki.client('stranger')
+  pki = await createTestCertificates()
+  billing = await pki.issueClient('billing')
+  stranger = await pki.issueClient('stranger')
 })
 
 let issuer: TestServer
@@ -41,7 +43,7 @@ function client(extra: Partial<TokenClientOptions> = {}) {
     tokenEndpoint: `${issuer.url}/token`,
     clientId: 'billing',
     authMethod: 'tls_client_auth',
-    tls: { cert: billing.cert, key: billing.key, ca: pki.ca.cert },
+    tls: { cert: billing.cert, key: billing.key, ca: pki.ca },
     ...extra,
   } as TokenClientOptions)
 }
@@ -52,7 +54,7 @@ describe('tls_client_auth and self_signed_tls_client_auth', () => {
     async (authMethod) => {
       expect(await client({ authMethod }).getToken()).toBe('mtls-token-1')
       const [request] = issuer.requests
-      expect(subjectOf(request?.peerCertificate)).toBe('CN=billing')
+      expect(subjectOf(request?.peerCertificate)).toBe(new X509Certificate(billing.cert).subject)
       expect(request?.peerCertificate?.raw.equals(new X509Certificate(billing.cert).raw)).toBe(true)
       expect(request?.headers.authorization).toBeUndefined()
       expect([...(request?.form.keys() ?? [])].sort()).toEqual(['client_id', 'grant_type'])
@@ -64,7 +66,7 @@ describe('tls_client_auth and self_signed_tls_client_auth', () => {
     const c = client()
     const res = await c.fetch(`${api.url}/orders`)
     expect(res.status).toBe(200)
-    expect(subjectOf(api.requests[0]?.peerCertificate)).toBe('CN=billing')
+    expect(subjectOf(api.requests[0]?.peerCertificate)).toBe(new X509Certificate(billing.cert).subject)
     expect(api.requests[0]?.headers.authorization).toBe('Bearer mtls-token-1')
   })
 
@@ -73,9 +75,9 @@ describe('tls_client_auth and self_signed_tls_client_auth', () => {
       tokenEndpoint: `${issuer.url}/token`,
       clientId: 'billing',
       clientSecret: 'billing-secret',
-      tls: { cert: billing.cert, key: Buffer.from(billing.key), ca: [pki.ca.cert] },
+      tls: { cert: billing.cert, key: Buffer.from(billing.key), ca: [pki.ca] },
     }).getToken()
-    expect(subjectOf(issuer.requests[0]?.peerCertificate)).toBe('CN=billing')
+    expect(subjectOf(issuer.requests[0]?.peerCertificate)).toBe(new X509Certificate(billing.cert).subject)
     expect(issuer.requests[0]?.headers.authorization).toMatch(/^Basic /)
   })
 
@@ -96,9 +98,9 @@ describe('tls_client_auth and self_signed_tls_client_auth', () => {
   })
 
   it('refuses a server whose certificate is not from the given CA', async () => {
-    const other = await createTestPki()
+    const other = await createTestCertificates()
     const error = await client({
-      tls: { cert: billing.cert, key: billing.key, ca: other.ca.cert },
+      tls: { cert: billing.cert, key: billing.key, ca: other.ca },
       retry: false,
     })
       .getToken()
@@ -117,7 +119,39 @@ describe('tls_client_auth and self_signed_tls_client_auth', () => {
     }).getToken()
     expect(seen).toHaveLength(1)
     expect(seen[0]).toHaveProperty('dispatch')
-    expect(subjectOf(issuer.requests[0]?.peerCertificate)).toBe('CN=billing')
+    expect(subjectOf(issuer.requests[0]?.peerCertificate)).toBe(new X509Certificate(billing.cert).subject)
+  })
+})
+
+describe('the certificate agent and the process lifetime', { timeout: 20_000 }, () => {
+  it('idle mTLS connections do not keep the process alive', async () => {
+    // Seen from outside: a child process gets a token and calls the API, then must exit by itself.
+    const script = `
+import { createTokenClient } from '@m2m-guard/client'
+const tls = JSON.parse(process.env.TLS)
+const client = createTokenClient({ tokenEndpoint: process.env.TOKEN, clientId: 'billing', authMethod: 'tls_client_auth', tls })
+const res = await client.fetch(process.env.API)
+console.log(res.status)
+`
+    const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        ['--input-type=module', '-e', script],
+        {
+          cwd: fileURLToPath(new URL('..', import.meta.url)),
+          timeout: 15_000,
+          env: {
+            ...process.env,
+            TLS: JSON.stringify({ cert: billing.cert, key: billing.key, ca: pki.ca }),
+            TOKEN: `${issuer.url}/token`,
+            API: `${api.url}/orders`,
+          },
+        },
+        (_, stdout) => resolve({ code: child.exitCode, stdout }),
+      )
+    })
+    // Held open by a keep-alive socket, the child would be killed at 15 s (code null).
+    expect(result).toEqual({ code: 0, stdout: '200\n' })
   })
 })
 
