@@ -4,18 +4,34 @@
  * a missing scope, a bad signature, the issuer down once the keys are cached
  * (and stale), and a cold start with the issuer unreachable.
  */
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { type AuthServer, createAuthServer } from '@m2m-guard/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RunningApp, type RuntimeName, startApp } from './runtimes.js'
+import { bundleWorker, type RunningApp, type RuntimeName, startApp } from './runtimes.js'
 
 const AUDIENCE = 'https://orders.example'
-// What each runtime calls itself in the fixture (workerd: its navigator.userAgent).
-const RUNTIMES: Array<[RuntimeName, string]> = [
-  ['bun', 'bun'],
-  ['deno', 'deno'],
-  ['workerd', 'Cloudflare-Workers'],
+interface Target {
+  label: string
+  name: RuntimeName
+  /** What the runtime calls itself in the fixture (workerd: its navigator.userAgent). */
+  runtime: string
+  nodejsCompat?: boolean
+}
+const TARGETS: Target[] = [
+  { label: 'bun', name: 'bun', runtime: 'bun' },
+  { label: 'deno', name: 'deno', runtime: 'deno' },
+  { label: 'workerd', name: 'workerd', runtime: 'Cloudflare-Workers', nodejsCompat: true },
+  // No node:crypto, no Buffer: core must take the WebCrypto path and import nothing of Node's.
+  {
+    label: 'workerd without nodejs_compat',
+    name: 'workerd',
+    runtime: 'Cloudflare-Workers',
+    nodejsCompat: false,
+  },
 ]
 const ELEVEN_MINUTES = 11 * 60_000 // past the key set's default max-age (10 min)
 
@@ -35,16 +51,22 @@ afterAll(() => issuer.close())
 const token = (claims: Record<string, unknown>, options?: Parameters<AuthServer['mint']>[1]) =>
   issuer.mint({ client_id: 'billing', ...claims }, options)
 
-describe.each(RUNTIMES)('%s', (name, runtime) => {
+it('bundles the Worker without importing a Node.js built-in', async () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'm2m-guard-bundle-'))
+  try {
+    const { nodeImports } = await bundleWorker(join(scratch, 'worker.mjs'))
+    expect(nodeImports).toEqual([])
+  } finally {
+    rmSync(scratch, { recursive: true, force: true })
+  }
+})
+
+describe.each(TARGETS)('$label', ({ name, runtime, nodejsCompat = true }) => {
   let app: RunningApp
   beforeAll(async () => {
     issuer.clearFaults()
-    app = await startApp(name, {
-      issuer: issuer.issuer,
-      audience: AUDIENCE,
-      jwksUri: issuer.jwksUri,
-      coldJwksUri,
-    })
+    const config = { issuer: issuer.issuer, audience: AUDIENCE, jwksUri: issuer.jwksUri, coldJwksUri }
+    app = await startApp(name, config, { nodejsCompat })
   }, 60_000)
   afterAll(() => app?.close())
 

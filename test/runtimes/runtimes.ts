@@ -33,11 +33,20 @@ const repository = fileURLToPath(new URL('../../', import.meta.url))
 const START_TIMEOUT_MS = 30_000
 const STOP_TIMEOUT_MS = 5_000
 
+/** How to run workerd: with Node.js compatibility (the default for new Workers), or without. */
+export interface WorkerdOptions {
+  nodejsCompat: boolean
+}
+
 /** Starts `name` serving the fixture app; resolves once it listens. */
-export async function startApp(name: RuntimeName, config: AppConfig): Promise<RunningApp> {
+export async function startApp(
+  name: RuntimeName,
+  config: AppConfig,
+  workerd: WorkerdOptions = { nodejsCompat: true },
+): Promise<RunningApp> {
   const scratch = mkdtempSync(join(tmpdir(), `m2m-guard-${name}-`))
   try {
-    const { args, portFrom, controlFd } = await launch(name, config, scratch)
+    const { args, portFrom, controlFd } = await launch(name, config, scratch, workerd)
     const child = spawn(BINARIES[name](), args, {
       cwd: fixture,
       env: { PATH: process.env.PATH ?? '', HOME: scratch, DENO_DIR: join(scratch, 'deno'), NO_COLOR: '1' },
@@ -85,7 +94,12 @@ const portLine = (line: string) => {
   }
 }
 
-async function launch(name: RuntimeName, config: AppConfig, scratch: string): Promise<Launch> {
+async function launch(
+  name: RuntimeName,
+  config: AppConfig,
+  scratch: string,
+  workerd: WorkerdOptions,
+): Promise<Launch> {
   const json = JSON.stringify(config)
   if (name === 'bun') return { args: ['bun.mjs', json], portFrom: portLine, controlFd: false }
   if (name === 'deno') {
@@ -98,9 +112,12 @@ async function launch(name: RuntimeName, config: AppConfig, scratch: string): Pr
     }
   }
   const bundle = join(scratch, 'worker.mjs')
-  await bundleWorker(bundle)
+  const { nodeImports } = await bundleWorker(bundle)
+  if (!workerd.nodejsCompat && nodeImports.length > 0) {
+    throw new Error(`the Worker imports Node.js built-ins: ${JSON.stringify(nodeImports)}`)
+  }
   const configFile = join(scratch, 'config.capnp')
-  writeFileSync(configFile, workerdConfig(json))
+  writeFileSync(configFile, workerdConfig(json, workerd))
   return {
     args: ['serve', configFile, '--control-fd=3'],
     // workerd reports each socket it listens on: {"event":"listen","socket":"http","port":N}
@@ -109,13 +126,20 @@ async function launch(name: RuntimeName, config: AppConfig, scratch: string): Pr
   }
 }
 
+/** A Node.js built-in the Worker bundle imports, and the module that imports it. */
+export interface NodeImport {
+  builtin: string
+  importer: string
+}
+
 /**
  * One ES module for workerd, bundled as Wrangler bundles Workers: the
- * "workerd", "worker" and "browser" export conditions, no Node.js built-in
- * resolved from node_modules.
+ * "workerd", "worker" and "browser" export conditions, Node.js built-ins left
+ * to the runtime (only `nodejs_compat` provides them). Reports which modules
+ * import built-ins.
  */
-export async function bundleWorker(outfile: string): Promise<void> {
-  await build({
+export async function bundleWorker(outfile: string): Promise<{ nodeImports: NodeImport[] }> {
+  const { metafile } = await build({
     entryPoints: [join(fixture, 'worker.mjs')],
     outfile,
     bundle: true,
@@ -124,12 +148,23 @@ export async function bundleWorker(outfile: string): Promise<void> {
     conditions: ['workerd', 'worker', 'browser'],
     mainFields: ['module', 'main'],
     external: ['node:*'],
+    metafile: true,
     logLevel: 'silent',
   })
+  const nodeImports = Object.entries(metafile.inputs).flatMap(([importer, input]) =>
+    input.imports
+      .filter((entry) => entry.path.startsWith('node:'))
+      .map((entry) => ({ builtin: entry.path, importer: importer.replace(/^.*node_modules\//, '') })),
+  )
+  return { nodeImports }
 }
 
-/** The Worker on 127.0.0.1:0, its outbound fetches allowed to loopback only (workerd allows public addresses by default). */
-function workerdConfig(configJson: string): string {
+/**
+ * The Worker on 127.0.0.1:0, its outbound fetches allowed to loopback only
+ * (workerd allows public addresses by default). `nodejs_compat` is on by
+ * default from the compatibility date 2026-08-04; an earlier date turns it off.
+ */
+function workerdConfig(configJson: string, { nodejsCompat }: WorkerdOptions): string {
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
@@ -140,7 +175,7 @@ const config :Workerd.Config = (
 );
 const worker :Workerd.Worker = (
   modules = [(name = "worker.mjs", esModule = embed "worker.mjs")],
-  compatibilityDate = "2026-11-01",
+  compatibilityDate = "${nodejsCompat ? '2026-11-01' : '2026-07-01'}",
   bindings = [(name = "CONFIG", text = ${JSON.stringify(configJson)})],
   globalOutbound = "loopback",
 );

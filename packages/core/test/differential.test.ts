@@ -1,7 +1,10 @@
 /**
- * Differential test: jose is the oracle. m2m-guard verifies signatures with
- * node:crypto and checks headers and claims itself (src/token/compact-jws.ts, src/token/signature-node.ts,
- * src/token/jwt-claims.ts) instead of calling jose's jwtVerify; on valid tokens of
+ * Differential test: jose is the oracle. m2m-guard verifies signatures on
+ * one of two paths, node:crypto (src/token/signature-node.ts) or WebCrypto
+ * through jose (src/token/signature-web.ts), as package.json's `#signature`
+ * conditions pick for the runtime, and checks headers and claims itself
+ * (src/token/compact-jws.ts, src/token/jwt-claims.ts) instead of calling
+ * jose's jwtVerify; along both paths, on valid tokens of
  * every algorithm and on mutated ones (bytes flipped, algorithms swapped,
  * wrong keys, DER and high-S ECDSA, other PSS salts, crit and b64 headers,
  * claims at their boundaries) it must accept exactly what jwtVerify accepts,
@@ -9,14 +12,15 @@
  * here as `ownRules`; the corpus keeps away from them except where it tests
  * them on purpose.
  *
- * Each token goes through three paths: one at a time (signatures checked on
- * the main thread), all at once (on the thread pool), and twice through a
- * cached verifier's authenticate() (the second time from the cache).
+ * Each token goes, on each signature path, through one verifier one at a
+ * time, all at once, and twice through a cached verifier's authenticate()
+ * (the second time from the cache).
  */
 import { constants, generateKeyPairSync, type KeyObject, type SignKeyObjectInput, sign } from 'node:crypto'
 import { createLocalJWKSet, type JWK, type JWTVerifyOptions, jwtVerify } from 'jose'
-import { beforeAll, describe, expect, it } from 'vitest'
-import { createVerifier, type VerifierOptions } from '../src/index.js'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
+import type { VerifierOptions } from '../src/index.js'
+import type { SignaturePath } from '../src/token/signature-path.js'
 import { AUDIENCE, ISSUER } from './helpers/local-keys.js'
 
 const NOW = 1_900_000_000 // seconds; a frozen clock
@@ -215,12 +219,40 @@ function corpus(): string[] {
   return tokens
 }
 
+/** How many signatures each path checked: proof that the path under test is the one that ran. */
+const checked = { 'node:crypto': 0, WebCrypto: 0 }
+type PathName = keyof typeof checked
+
+/** Core as it loads when package.json's `#signature` resolves to `path`. */
+async function coreOn(path: PathName): Promise<typeof import('../src/index.js')> {
+  vi.resetModules()
+  const file = path === 'WebCrypto' ? '../src/token/signature-web.js' : '../src/token/signature-node.js'
+  vi.doMock('#signature', async () => {
+    const module: SignaturePath = await import(file)
+    return {
+      ...module,
+      verifySignature: (...args: Parameters<SignaturePath['verifySignature']>) => {
+        checked[path]++
+        return module.verifySignature(...args)
+      },
+    }
+  })
+  return import('../src/index.js')
+}
+
+const paths: PathName[] = ['node:crypto', 'WebCrypto']
 const configurations: [string, Partial<VerifierOptions>, JWTVerifyOptions][] = [
   ['defaults', {}, {}],
   ['requireTyp and maxTokenAge', { requireTyp: true, maxTokenAge: 600 }, { typ: 'at+jwt', maxTokenAge: 600 }],
 ]
 
-describe.each(configurations)('m2m-guard accepts exactly what jose accepts (%s)', (_, extra, joseExtra) => {
+describe.each(
+  paths.flatMap((path) => configurations.map((configuration) => [path, ...configuration] as const)),
+)('on %s, m2m-guard accepts exactly what jose accepts (%s)', (path, _, extra, joseExtra) => {
+  let createVerifier: typeof import('../src/index.js').createVerifier
+  beforeAll(async () => {
+    ;({ createVerifier } = await coreOn(path))
+  })
   const make = (tokenCache: number | false) =>
     createVerifier({
       issuer: ISSUER,
@@ -253,6 +285,7 @@ describe.each(configurations)('m2m-guard accepts exactly what jose accepts (%s)'
         (auth) => auth.payload,
         () => undefined,
       )
+    const before = checked[path]
     const uncached = make(false)
     const sequential = []
     for (const jwt of tokens) sequential.push(await outcome(uncached.verify(jwt)))
@@ -262,6 +295,8 @@ describe.each(configurations)('m2m-guard accepts exactly what jose accepts (%s)'
     const again = []
     for (const jwt of tokens) first.push(await outcome(cached.authenticate(`Bearer ${jwt}`)))
     for (const jwt of tokens) again.push(await outcome(cached.authenticate(`Bearer ${jwt}`)))
+    // Every token with a known key reached the signature check, on this path.
+    expect(checked[path] - before).toBeGreaterThan(3 * 200)
     for (const [index, jwt] of tokens.entries()) {
       const want = expected[index]
       for (const got of [sequential[index], concurrent[index], first[index], again[index]]) {

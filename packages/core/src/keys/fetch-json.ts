@@ -118,8 +118,17 @@ async function readCapped(
     }
     chunks.push(value)
   }
-  return Buffer.concat(chunks).toString('utf8')
+  // Not Buffer, which Workers lack; invalid UTF-8 becomes U+FFFD and a BOM stays, as Buffer had it.
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return UTF8.decode(bytes)
 }
+
+const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true })
 
 /**
  * fetch rejects with a bare "fetch failed"; the reason (refused, reset, DNS)

@@ -3,16 +3,18 @@
  * to the algorithms it may verify. Key sets are validated here, once per
  * fetch, so that the request path only filters and verifies.
  */
-import { createPublicKey, type KeyObject } from 'node:crypto'
+
 import type { JWK } from 'jose'
+import { importSignatureKey } from '#signature'
+import type { SignatureKey } from '../token/signature-path.js'
 
 /** A usable verification key, for as long as its key set vouches for it (`usableUntil`). */
 export interface VerificationKey {
   readonly kid: string | undefined
   /** Public members only (no `alg`, `use`, `key_ops`: selection happens before jose sees it). */
   readonly jwk: Readonly<JWK>
-  /** The same key, imported once for node:crypto, so no request imports a key. */
-  readonly keyObject: KeyObject
+  /** The same key, imported once for the runtime's signature path, so no request imports a key. */
+  readonly signatureKey: SignatureKey
   readonly algorithms: ReadonlySet<string>
   /**
    * The key's `issuer` member, which Microsoft Entra's key sets carry
@@ -42,9 +44,6 @@ const CURVE_ALGORITHMS: Record<string, string[]> = {
   'P-521': ['ES512'],
   Ed25519: ['EdDSA', 'Ed25519'],
 }
-// jose refuses RSA keys under 2048 bits; anything past 16384 bits only costs CPU.
-const RSA_MIN_BITS = 2048
-const RSA_MAX_BITS = 16384
 
 /**
  * Checks one JWK from a key set and returns it as a {@link VerificationKey},
@@ -83,21 +82,13 @@ export function importVerificationKey(value: unknown, allowed: ReadonlySet<strin
   }
   if (algorithms.length === 0) return skip('none of its algorithms is allowed')
 
-  let keyObject: KeyObject
-  try {
-    keyObject = createPublicKey({ key: publicJwk, format: 'jwk' })
-    const bits = keyObject.asymmetricKeyDetails?.modulusLength
-    if (bits !== undefined && (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS)) {
-      return skip(`RSA modulus of ${bits} bits is outside ${RSA_MIN_BITS}-${RSA_MAX_BITS}`)
-    }
-  } catch {
-    return skip('key material is invalid')
-  }
+  const signatureKey = importSignatureKey(publicJwk)
+  if (typeof signatureKey === 'string') return skip(signatureKey)
   return {
     key: {
       kid,
       jwk: Object.freeze(publicJwk),
-      keyObject,
+      signatureKey,
       algorithms: new Set(algorithms),
       issuer: jwk.issuer as string | undefined,
       fingerprint: JSON.stringify([kid, publicJwk, jwk.issuer]),

@@ -5,7 +5,9 @@
  * out. jose's rules are kept in compact-jws.ts and jwt-claims.ts; m2m-guard's
  * own follow (claims.ts, ../issuers/, ../policy/).
  */
+
 import { errors, type JWTHeaderParameters, type JWTPayload } from 'jose'
+import * as runtimeSignatures from '#signature'
 import { InvalidTokenError } from '../errors.js'
 import type { EventHandler } from '../events.js'
 import { checkIssuerBinding } from '../issuers/issuer-checks.js'
@@ -20,8 +22,11 @@ import { checkClaimTypes, validUntil } from './claims.js'
 import { type CompactJws, isCompactJws, parseCompactJws } from './compact-jws.js'
 import { fromJoseError } from './jose-errors.js'
 import { decodeClaimsSet, validateClaimsSet } from './jwt-claims.js'
-import { verifySignature } from './signature-node.js'
+import type { SignaturePath } from './signature-path.js'
 import { suffixSlot, type TokenCache } from './token-cache.js'
+
+// node:crypto or WebCrypto, as the package's `imports` conditions chose for this runtime.
+const { verifySignature }: SignaturePath = runtimeSignatures
 
 interface PendingVerification {
   token: string
@@ -236,7 +241,10 @@ export function newTokenVerifier(
         })
       }
       for (const key of candidates) {
-        if (verifySignature(jws, key.keyObject, jws.header.alg)) return result(jws, payload, match, key, now)
+        const verdict = verifySignature(jws, key.signatureKey, jws.header.alg)
+        // node:crypto answers at once: no await, so no extra turn of the microtask queue.
+        if (verdict === true || (verdict !== false && (await verdict)))
+          return result(jws, payload, match, key, now)
       }
       throw fromJoseError(new errors.JWSSignatureVerificationFailed(), realm)
     } catch (error) {

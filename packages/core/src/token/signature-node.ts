@@ -1,6 +1,7 @@
 /**
- * The signature of a compact JWS, computed by node:crypto on a KeyObject
- * imported once per key.
+ * The node:crypto signature path (see signature-path.ts), for runtimes that
+ * have node:crypto (Node.js, Bun, Deno): the signature of a compact JWS,
+ * computed on a KeyObject imported once per key.
  *
  * Why not jose here: on Node 20, `jwtVerify` verifies through WebCrypto,
  * which costs a promise and a thread-pool round trip per signature (about
@@ -8,9 +9,11 @@
  * differential test (test/differential.test.ts) holds this path to jose's
  * verdict on valid and mutated tokens of every algorithm.
  */
-import { constants, type KeyObject, verify } from 'node:crypto'
-import { errors } from 'jose'
-import { type CompactJws, decodeSegment } from './compact-jws.js'
+import { constants, createPublicKey, type KeyObject, verify } from 'node:crypto'
+import { errors, type JWK } from 'jose'
+import type { CompactJws } from './compact-jws.js'
+import { RSA_MAX_BITS, RSA_MIN_BITS } from './rsa-bits.js'
+import type { SignatureKey } from './signature-path.js'
 
 /** How node:crypto verifies one JWS algorithm: the digest, and the key's encoding options. */
 interface SignatureParams {
@@ -51,14 +54,34 @@ function keyInput(key: KeyObject, scheme: SignatureParams['scheme']) {
  * benchmarks, a round trip to libuv's thread pool cost more than the check
  * itself, even for ES256 and with 16 verifications waiting.
  */
-export function verifySignature(jws: CompactJws, key: KeyObject, alg: string): boolean {
+export function verifySignature(jws: CompactJws, key: SignatureKey, alg: string): boolean {
   const params = SIGNATURE_PARAMS[alg]
   if (params === undefined) throw new errors.JOSENotSupported(`alg ${alg} is not supported`)
-  const signature = decodeSegment(jws.token.slice(jws.payloadEnd + 1), 'signature')
+  const signature = decodeBase64url(jws.token.slice(jws.payloadEnd + 1))
   const data = Buffer.from(jws.token.slice(0, jws.payloadEnd), 'latin1')
   try {
-    return verify(params.hash, data, keyInput(key, params.scheme), signature)
+    return verify(params.hash, data, keyInput(key as unknown as KeyObject, params.scheme), signature)
   } catch {
     return false
   }
+}
+
+/** A KeyObject for `jwk`, or why not: material node:crypto refuses, or an RSA modulus out of bounds. */
+export function importSignatureKey(jwk: JWK): SignatureKey | string {
+  let keyObject: KeyObject
+  try {
+    keyObject = createPublicKey({ key: jwk, format: 'jwk' })
+  } catch {
+    return 'key material is invalid'
+  }
+  const bits = keyObject.asymmetricKeyDetails?.modulusLength
+  if (bits !== undefined && (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS)) {
+    return `RSA modulus of ${bits} bits is outside ${RSA_MIN_BITS}-${RSA_MAX_BITS}`
+  }
+  return keyObject as unknown as SignatureKey
+}
+
+/** Buffer's decoder: about 8× faster than jose's on Node.js 20. */
+export function decodeBase64url(text: string): Uint8Array {
+  return Buffer.from(text, 'base64url')
 }
