@@ -295,8 +295,9 @@ describe.each(
     const again = []
     for (const jwt of tokens) first.push(await outcome(cached.authenticate(`Bearer ${jwt}`)))
     for (const jwt of tokens) again.push(await outcome(cached.authenticate(`Bearer ${jwt}`)))
-    // Every token with a known key reached the signature check, on this path.
-    expect(checked[path] - before).toBeGreaterThan(3 * 200)
+    // Each accepted token had its signature checked on this path: one at a time, all at once, cached.
+    const accepted = expected.filter((payload) => payload !== undefined).length
+    expect(checked[path] - before).toBeGreaterThanOrEqual(3 * accepted)
     for (const [index, jwt] of tokens.entries()) {
       const want = expected[index]
       for (const got of [sequential[index], concurrent[index], first[index], again[index]]) {
