@@ -173,7 +173,8 @@ async function nestjsService(platform: NestPlatform, verifiers: Verifiers): Prom
   return { ...service, close: () => service.close().then(nest.close) }
 }
 
-async function listen(handler: RequestListener, calls: string[]): Promise<Service> {
+/** Serves `handler` on 127.0.0.1:0; `close()` ends open connections too. */
+export async function listen(handler: RequestListener, calls: string[]): Promise<Service> {
   const server: Server = createServer(handler)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
