@@ -98,7 +98,7 @@ function toAuthInfo(auth: AuthResult): AuthInfo {
     clientId: auth.clientId ?? '',
     scopes: [...auth.scopes],
     ...(typeof auth.payload.exp === 'number' && { expiresAt: auth.payload.exp }),
-    extra: { issuer: auth.payload.iss },
+    extra: { issuer: auth.issuer },
   }
 }
 
