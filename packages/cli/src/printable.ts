@@ -15,7 +15,7 @@ const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066
  * printable('a\u001b[2Jb') // 'a\\u{1b}[2Jb'
  */
 export function printable(value: unknown): string {
-  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))
+  const text = typeof value === 'string' ? value : stringify(value)
   return text.replace(UNSAFE, (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`)
 }
 
@@ -26,5 +26,14 @@ export function printable(value: unknown): string {
  * quoted('https://idp.example/') // '"https://idp.example/"'
  */
 export function quoted(value: unknown): string {
-  return printable(JSON.stringify(value) ?? String(value))
+  return printable(typeof value === 'string' ? JSON.stringify(value) : stringify(value))
+}
+
+// JSON.stringify recurses: a value nested thousands deep (a hostile document) overflows the stack.
+function stringify(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return '[not printable: nested too deeply]'
+  }
 }

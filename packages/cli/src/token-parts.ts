@@ -59,5 +59,30 @@ export function inspectToken(token: string): Inspected {
     return { ok: false, stage: 'claims', problem: 'its payload is not a JSON object' }
   }
   const signatureBytes = Buffer.from(segments[2] as string, 'base64url').byteLength
-  return { ok: true, parts: { header, payload, signatureBytes } }
+  return {
+    ok: true,
+    parts: {
+      header: shallow(header) as typeof header,
+      payload: shallow(payload) as JWTPayload,
+      signatureBytes,
+    },
+  }
+}
+
+/** How deep claims are shown; anything deeper is summarised, so printing never recurses without bound. */
+export const MAX_SHOWN_DEPTH = 16
+
+/**
+ * A copy of `value` with objects and arrays nested deeper than {@link MAX_SHOWN_DEPTH}
+ * replaced by a note: a token may nest its JSON thousands deep, and JSON.stringify
+ * would overflow the stack on it.
+ *
+ * @example
+ * shallow({ a: { b: 1 } }) // { a: { b: 1 } }
+ */
+export function shallow(value: unknown, depth = 0): unknown {
+  if (typeof value !== 'object' || value === null) return value
+  if (depth >= MAX_SHOWN_DEPTH) return `[nested deeper than ${MAX_SHOWN_DEPTH} levels, not shown]`
+  if (Array.isArray(value)) return value.map((item) => shallow(item, depth + 1))
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, shallow(item, depth + 1)]))
 }

@@ -42,6 +42,20 @@ describe('m2m-guard decode', () => {
     expect(stdout).toContain('abc\\u{202e}dcba')
   })
 
+  it('shows claims nested thousands deep without overflowing, in text and JSON', async () => {
+    const deep = `${'['.repeat(50_000)}${']'.repeat(50_000)}`
+    const segment = (json: string) => Buffer.from(json).toString('base64url')
+    const token = `${segment('{"alg":"RS256"}')}.${segment(`{"sub":"x","n":${deep}}`)}.c2ln`
+    const text = await cli(['decode', '-'], { stdin: token })
+    expect(text.stdout).toContain('[nested deeper than 16 levels, not shown]')
+    const json = await cli(['decode', '-', '--json'], { stdin: token })
+    expect(JSON.stringify(JSON.parse(json.stdout))).toContain('[nested deeper than 16 levels, not shown]')
+    for (const run of [text, json]) {
+      expect(run.stderr).toBe('')
+      expect(run.code).toBe(0)
+    }
+  })
+
   it('--json gives header, payload and times, marked unverified, without the signature', async () => {
     const token = await server.mint({ scope: 'orders:read' })
     const { code, stdout } = await cli(['decode', token, '--json'])

@@ -135,6 +135,33 @@ describe('m2m-guard doctor', () => {
     expect(code).toBe(0)
   })
 
+  it("lists the keys core skips with core's own reasons, as a warning", async () => {
+    const [good] = server.keys.jwks.keys
+    server.setFault('jwks', {
+      status: 200,
+      headers: { 'cache-control': 'max-age=300' },
+      body: {
+        keys: [good, { ...good, kid: 'for-encryption', use: 'enc' }, { ...good, kid: 'hmac', alg: 'HS256' }],
+      },
+    })
+    const { code, stdout } = await doctor('--issuer', server.issuer)
+    const keys = line(stdout, '!', 'keys')
+    expect(keys).toContain(`1 signing key: RSA 2048 RS256 kid ${good?.kid}; skipped `)
+    expect(keys).toContain('kid for-encryption: "use" is "enc", not "sig"')
+    expect(keys).toContain('kid hmac: "alg" "HS256" does not fit the key type')
+    expect(code).toBe(0)
+  })
+
+  it('fails a key set that publishes secret key material', async () => {
+    server.setFault('jwks', { status: 200, body: { keys: [{ kty: 'oct', kid: 'shared', k: 'c2VjcmV0' }] } })
+    const { code, stdout } = await doctor('--issuer', server.issuer)
+    expect(line(stdout, '✗', 'keys')).toContain(
+      'kid shared: private or symmetric key material in a public key set',
+    )
+    expect(stdout).toContain('fix: the issuer is publishing secret keys: rotate them now')
+    expect(code).toBe(1)
+  })
+
   it('refuses a redirect to another origin, as core does', async () => {
     server.setFault('jwks', {
       status: 302,

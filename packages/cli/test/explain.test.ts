@@ -210,6 +210,19 @@ describe('m2m-guard explain', () => {
     expect(code).toBe(1)
   })
 
+  it('refuses an oversized token before anything else, as core does', async () => {
+    const token = await server.mint({ padding: 'x'.repeat(20_000) })
+    const { code, stdout } = await cli(['explain', '-', ...flags], { stdin: token })
+    expect(line(stdout, '✗', 'shape')).toBe('✗ shape token larger than 16384 characters')
+    const rest = stdout
+      .split('\n')
+      .filter((text) => /^[✓✗–] /.test(text))
+      .slice(1)
+    expect(rest.every((text) => text.startsWith('– '))).toBe(true)
+    expect(stdout).toContain('reason token_too_large')
+    expect(code).toBe(1)
+  })
+
   it('reads the token from stdin with -, dropping a Bearer prefix', async () => {
     const token = await server.mint()
     const { code, stdout } = await cli(['explain', '-', ...flags], { stdin: `Bearer ${token}\n` })

@@ -4,7 +4,7 @@
  * template (`{tenantid}`) has no one URL to check, and a local key set
  * nothing to fetch: they are said, not checked.
  */
-import type { VerifierOptions } from '@m2m-guard/core'
+import type { AsymmetricAlgorithm, VerifierOptions } from '@m2m-guard/core'
 
 /** One issuer of a config file: checked, or why not. */
 export type DoctorTarget =
@@ -15,6 +15,7 @@ export type DoctorTarget =
       jwksUri: string | undefined
       allowInsecureHttp: boolean
       clockTolerance: number | undefined
+      algorithms: readonly AsymmetricAlgorithm[] | undefined
       verifierOptions: VerifierOptions
     }
   | { label: string; skipped: string }
@@ -67,6 +68,7 @@ function target(
     jwksUri,
     allowInsecureHttp,
     clockTolerance: typeof merged.clockTolerance === 'number' ? merged.clockTolerance : undefined,
+    algorithms: Array.isArray(merged.algorithms) ? (merged.algorithms as AsymmetricAlgorithm[]) : undefined,
     verifierOptions: verifierOptions as unknown as VerifierOptions,
   }
 }

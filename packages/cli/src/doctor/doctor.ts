@@ -3,7 +3,7 @@
  * check is one line; the last one runs core's own verifier (`warmUp`), so
  * the doctor and the service can never disagree about the keys.
  */
-import type { VerifierOptions } from '@m2m-guard/core'
+import type { AsymmetricAlgorithm, VerifierOptions } from '@m2m-guard/core'
 import type { CheckLine } from '../check-lines.js'
 import { printable } from '../printable.js'
 import { discover, skipped } from './discovery.js'
@@ -23,6 +23,8 @@ export interface DoctorOptions {
   allowInsecureHttp?: boolean | undefined
   /** Per request, in ms. Default 5000 (core's jwksCache.timeout). */
   timeout?: number | undefined
+  /** The `algorithms` option, if narrowed: keys for others are skipped. Default every asymmetric one. */
+  algorithms?: readonly AsymmetricAlgorithm[] | undefined
   /** Seconds of skew core tolerates. Default 5. */
   clockTolerance?: number | undefined
   fetch?: typeof globalThis.fetch | undefined
@@ -101,7 +103,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   probes.push(jwks)
   checks.push(jwksCheck(jwks))
   if (jwks.body !== undefined) {
-    checks.push(keySetCheck(jwks.body, undefined))
+    checks.push(keySetCheck(jwks.body, options.algorithms))
     checks.push(cacheControlCheck(jwks.headers?.get('cache-control') ?? null))
   } else {
     checks.push(

@@ -1,13 +1,15 @@
 /**
  * The JWKS as core will see it: which keys can verify tokens (type, curve or
- * size, algorithm, kid) and which core skips, and why.
+ * size, algorithm, kid) and which core skips, and why. Core itself judges
+ * each key: a verifier over a local key set of that one key either takes it
+ * or names why not, so the doctor cannot disagree with the service.
  */
-import { ASYMMETRIC_ALGORITHMS } from '@m2m-guard/core'
+import { type AsymmetricAlgorithm, createVerifier } from '@m2m-guard/core'
 import type { CheckLine } from '../check-lines.js'
 import { printable } from '../printable.js'
 
-const ALGORITHMS = new Set<string>(ASYMMETRIC_ALGORITHMS)
-const KEY_TYPES = new Set(['RSA', 'EC', 'OKP'])
+// Core's default bound on a key set (jwksCache.maxKeys).
+const MAX_KEYS = 100
 
 /**
  * The "keys" check for a fetched JWKS body.
@@ -15,7 +17,7 @@ const KEY_TYPES = new Set(['RSA', 'EC', 'OKP'])
  * @example
  * const line = keySetCheck('{"keys":[...]}', ['RS256'])
  */
-export function keySetCheck(body: string, algorithms: readonly string[] | undefined): CheckLine {
+export function keySetCheck(body: string, algorithms: readonly AsymmetricAlgorithm[] | undefined): CheckLine {
   const fail = (detail: string, fix: string): CheckLine => ({
     id: 'keys',
     status: 'fail',
@@ -33,16 +35,27 @@ export function keySetCheck(body: string, algorithms: readonly string[] | undefi
   if (!Array.isArray(keys)) {
     return fail('the JWKS has no "keys" array', 'the jwks_uri must serve { "keys": [...] } (RFC 7517 §5)')
   }
+  if (keys.length > MAX_KEYS) {
+    return fail(
+      `${keys.length} keys, more than core's ${MAX_KEYS}`,
+      'publish fewer keys, or raise jwksCache.maxKeys',
+    )
+  }
+  const leaked = keys.filter((key) => typeof key === 'object' && key !== null && ('d' in key || 'k' in key))
+  if (leaked.length > 0) {
+    return fail(
+      `${leaked.map(describeKey).join(', ')}: private or symmetric key material in a public key set`,
+      'the issuer is publishing secret keys: rotate them now; core never verifies with them',
+    )
+  }
   const usable: string[] = []
   const skipped: string[] = []
-  const allowed = new Set(algorithms ?? ALGORITHMS)
   for (const key of keys as unknown[]) {
-    const why = skipReason(key, allowed)
-    const name = describeKey(key)
-    if (why === undefined) usable.push(name)
-    else skipped.push(`${name}: ${why}`)
+    const why = coreRefuses(key, algorithms)
+    if (why === undefined) usable.push(describeKey(key))
+    else skipped.push(`${describeKey(key)}: ${why}`)
   }
-  const skippedText = skipped.length > 0 ? `; skipped ${skipped.join(', ')}` : ''
+  const skippedText = skipped.length > 0 ? `; skipped ${skipped.join('; ')}` : ''
   if (usable.length === 0) {
     return fail(
       `no key core can verify with (${keys.length} in the set${skippedText})`,
@@ -61,18 +74,27 @@ export function keySetCheck(body: string, algorithms: readonly string[] | undefi
   }
 }
 
-function skipReason(key: unknown, allowed: Set<string>): string | undefined {
-  if (typeof key !== 'object' || key === null) return 'not an object'
-  const jwk = key as Record<string, unknown>
-  if (jwk.use === 'enc') return 'use "enc" (encryption key)'
-  if (jwk.kty === 'oct') return 'symmetric (oct): never used with public keys'
-  if (typeof jwk.kty !== 'string' || !KEY_TYPES.has(jwk.kty))
-    return `key type ${printable(jwk.kty)} not supported`
-  if ('d' in jwk) return 'has private key material: the issuer is leaking its signing key'
-  if (typeof jwk.alg === 'string' && !allowed.has(jwk.alg)) return `alg ${printable(jwk.alg)} not accepted`
-  const bits = rsaBits(jwk)
-  if (bits !== undefined && bits < 2048) return `RSA ${bits} bits (under 2048)`
-  return undefined
+/** Why core would not verify with `key`, or undefined if it would. */
+function coreRefuses(
+  key: unknown,
+  algorithms: readonly AsymmetricAlgorithm[] | undefined,
+): string | undefined {
+  try {
+    createVerifier({
+      issuer: 'https://doctor.invalid',
+      audience: 'doctor',
+      jwks: { keys: [key as Record<string, unknown> as never] },
+      ...(algorithms === undefined ? {} : { algorithms }),
+    })
+    return undefined
+  } catch (error) {
+    // '"jwks" option has no usable signing key (<kid or (no kid)>: <why>)': keep <why>.
+    const message = (error as Error).message
+    const kid = (key as { kid?: unknown } | null)?.kid
+    const opening = `no usable signing key (${typeof kid === 'string' ? kid : '(no kid)'}: `
+    const at = message.indexOf(opening)
+    return printable(at < 0 || !message.endsWith(')') ? message : message.slice(at + opening.length, -1))
+  }
 }
 
 function describeKey(key: unknown): string {

@@ -123,6 +123,8 @@ export function observe(id: CheckId, context: TokenContext): Observation {
       return seen(false, `requiredClaims ${demanded.join(', ')}; ${found.join(', ')}`)
     }
     case 'iss': {
+      if (payload.iss === undefined)
+        return seen(false, `missing, configured ${profile.issuers.map((i) => quoted(i)).join(' or ')}`)
       const ok = anyIssuerMatches(profile.issuers, payload.iss)
       const where = profile.profileNumber === undefined ? '' : ` (profile ${profile.profileNumber})`
       return seen(

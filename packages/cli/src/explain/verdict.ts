@@ -103,12 +103,7 @@ export function checklist(
   error: AuthError | undefined,
   failed: CheckId | undefined,
 ): CheckLine[] {
-  const failedStage =
-    failed === undefined
-      ? undefined
-      : (error?.reason as string | undefined) === 'issuer_unknown'
-        ? 0.5
-        : STAGE[failed]
+  const failedStage = failed === undefined ? undefined : stageOfFailure(error?.reason as string, failed)
   const lines: CheckLine[] = []
   for (const id of CHECK_IDS) {
     const seen = observations.get(id) ?? { ok: undefined, detail: '' }
@@ -124,8 +119,10 @@ export function checklist(
       lines.push(
         line(
           'fail',
-          seen.ok === false
-            ? seen.detail
+          seen.ok === false || error.reason === 'token_too_large'
+            ? error.reason === 'token_too_large'
+              ? error.description
+              : seen.detail
             : `${error.description}${seen.detail === '' ? '' : `; ${seen.detail}`}`,
         ),
       )
@@ -141,4 +138,12 @@ export function checklist(
     }
   }
   return lines
+}
+
+// Where in core's order a rejection happened: an oversized token is refused before it is
+// even split, an issuer no profile names before any key is looked up.
+function stageOfFailure(reason: string, failed: CheckId): number {
+  if (reason === 'token_too_large') return -1
+  if (reason === 'issuer_unknown') return 0.5
+  return STAGE[failed]
 }
