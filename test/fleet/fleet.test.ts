@@ -4,8 +4,9 @@
  * fleet, not of each instance; when Redis is stopped mid-run, each instance falls back to a token of
  * its own (at most one request each) and no call fails.
  *
- * This test runs on the wall clock: eight processes cannot share a frozen one. It lasts about 25 s
- * (a 11 s token lifetime: the client takes a stored token only with more than 10 s left).
+ * This test runs on the wall clock: eight processes cannot share a frozen one. It lasts about 30 s:
+ * the client takes a stored token only with more than 10 s left, so a 13 s lifetime leaves an
+ * instance 3 s to pick up the renewed token before it would fetch its own.
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { once } from 'node:events'
@@ -18,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RedisServer, startRedisServer } from '../support/redis-server.js'
 
 const INSTANCES = 8
-const LIFETIME_S = 11
+const LIFETIME_S = 13
 const LIFETIME = LIFETIME_S * 1000
 /** The client renews once 80% of a token's lifetime has passed (its `renewBefore` is set below that). */
 const RENEWAL_PERIOD = 0.8 * LIFETIME
