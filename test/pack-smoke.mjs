@@ -24,7 +24,7 @@ import { BINARIES } from './runtimes/binaries.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const fixtures = fileURLToPath(new URL('./pack-smoke/', import.meta.url))
-const packages = ['core', 'express', 'koa', 'fastify', 'fetch', 'hono', 'redis', 'nestjs', 'cli']
+const packages = ['core', 'express', 'koa', 'fastify', 'fetch', 'hono', 'redis', 'nestjs', 'cli', 'client']
 const keep = process.argv.includes('--keep')
 const bin = (name) => join(root, 'node_modules', '.bin', name)
 // The frameworks at the versions the workspace tests, so the store already has them.

@@ -25,4 +25,12 @@ assert.equal(typeof redis.createRedisReplayStore, 'function')
 assert.equal(typeof redis.createRedisTokenStore, 'function')
 assert.equal(typeof forNest.M2mGuardModule.forRoot, 'function')
 assert.equal(forNest.AuthError, core.AuthError)
+const forClient = require('@m2m-guard/client')
+const tokens = forClient.createTokenClient({
+  tokenEndpoint: 'https://auth.example.com/token',
+  clientId: 'billing',
+  clientSecret: 's3cret',
+  dpop: true,
+})
+assert.equal(typeof tokens.fetch, 'function')
 console.log('cjs: ok')

@@ -55,6 +55,31 @@ function urlOf(input: string | URL | Request): string {
   return input instanceof Request ? input.url : input instanceof URL ? input.href : input
 }
 
+/**
+ * The headers that authenticate one request with `token`: `Authorization: Bearer <token>`, or for a
+ * DPoP-bound token `Authorization: DPoP <token>` and a fresh `DPoP` proof for this method and URL
+ * (RFC 9449 §7.1), with the origin's nonce when one is known.
+ *
+ * @example
+ * ```ts
+ * await authorizationHeaders(dpop, token, 'GET', 'https://orders.example/orders')
+ * // { authorization: 'DPoP eyJ…', dpop: 'eyJ…' }
+ * ```
+ */
+export async function authorizationHeaders(
+  dpop: DpopSession | undefined,
+  token: CachedToken,
+  method: string,
+  url: string,
+): Promise<{ authorization: string; dpop?: string }> {
+  if (token.tokenType !== 'DPoP' || dpop === undefined)
+    return { authorization: `Bearer ${token.accessToken}` }
+  return {
+    authorization: `DPoP ${token.accessToken}`,
+    dpop: await dpop.proof(method, url, token.accessToken),
+  }
+}
+
 async function authorize(
   context: AuthorizedFetchContext,
   input: string | URL | Request,
@@ -62,13 +87,8 @@ async function authorize(
   token: CachedToken,
 ): Promise<RequestInit> {
   const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined))
-  if (token.tokenType === 'DPoP' && context.dpop !== undefined) {
-    // RFC 9449 §7.1: the DPoP scheme, and a fresh proof bound to this request and to the token.
-    headers.set('authorization', `DPoP ${token.accessToken}`)
-    headers.set('dpop', await context.dpop.proof(methodOf(input, init), urlOf(input), token.accessToken))
-  } else {
-    headers.set('authorization', `Bearer ${token.accessToken}`)
-  }
+  const added = await authorizationHeaders(context.dpop, token, methodOf(input, init), urlOf(input))
+  for (const [name, value] of Object.entries(added)) headers.set(name, value)
   return { ...init, headers }
 }
 

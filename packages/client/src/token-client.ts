@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { createClientAuthentication } from './client-auth.js'
 import { createEndpointResolver } from './discovery.js'
 import { createDpopSession } from './dpop-session.js'
-import { type AuthorizedFetch, createAuthorizedFetch } from './fetch-with-token.js'
+import { type AuthorizedFetch, authorizationHeaders, createAuthorizedFetch } from './fetch-with-token.js'
 import type { TokenClientOptions } from './options.js'
 import { type ResolvedOptions, resolveOptions } from './resolve-options.js'
 import { BackoffTimer, withRetry } from './retry.js'
@@ -39,6 +39,19 @@ export interface TokenClient {
    * one renewal, not one each.
    */
   invalidate(token?: string): void
+  /**
+   * The headers that authenticate one request, for HTTP clients other than `client.fetch` (axios,
+   * undici's request, a gRPC channel): `authorization` (`Bearer …`, or `DPoP …` for a DPoP-bound
+   * token) and, with DPoP, a fresh `dpop` proof for this method and URL. Nonce and 401 handling are
+   * then yours; `client.fetch` does both.
+   *
+   * @example
+   * ```ts
+   * const headers = await client.authorizationHeaders('POST', 'https://orders.example/orders')
+   * await axios.post('https://orders.example/orders', order, { headers })
+   * ```
+   */
+  authorizationHeaders(method: string, url: string | URL): Promise<{ authorization: string; dpop?: string }>
 }
 
 // A bound token is useful only with its key or certificate: instances that do not share those must
@@ -155,5 +168,11 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     getToken: async () => (await cache.get()).accessToken,
     fetch: createAuthorizedFetch({ tokens: cache, fetch: resolved.fetch, dpop }),
     invalidate: (token) => cache.invalidate(token),
+    authorizationHeaders: async (method, url) => {
+      if (typeof method !== 'string' || method === '')
+        throw new TypeError('method must be a non-empty string')
+      const target = url instanceof URL ? url.href : new URL(url).href
+      return authorizationHeaders(dpop, await cache.get(), method, target)
+    },
   }
 }

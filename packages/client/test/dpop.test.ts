@@ -255,6 +255,38 @@ describe('DPoP on client.fetch', () => {
   })
 })
 
+describe('authorizationHeaders, for other HTTP clients', () => {
+  it('gives the DPoP scheme and a fresh proof for the method and URL', async () => {
+    const c = client()
+    const headers = await c.authorizationHeaders('PATCH', `${api.url}/orders/7?x=1`)
+    expect(headers.authorization).toBe('DPoP dpop-token-1')
+    const proof = await checkProof(headers.dpop)
+    expect(proof.payload).toMatchObject({
+      htm: 'PATCH',
+      htu: `${api.url}/orders/7`,
+      ath: sha256('dpop-token-1'),
+    })
+    expect(proof.jkt).toBe(tokenProofs[0]?.jkt)
+    const again = await c.authorizationHeaders('PATCH', new URL(`${api.url}/orders/7`))
+    expect((await checkProof(again.dpop)).payload.jti).not.toBe(proof.payload.jti)
+  })
+
+  it('carries the nonce the origin handed out', async () => {
+    apiScript.push(apiNonce('api-nonce'))
+    const c = client()
+    await c.fetch(`${api.url}/orders`)
+    const headers = await c.authorizationHeaders('GET', `${api.url}/other`)
+    expect((await checkProof(headers.dpop)).payload.nonce).toBe('api-nonce')
+  })
+
+  it.each<[string, unknown, unknown]>([
+    ['an empty method', '', `http://127.0.0.1/x`],
+    ['a relative URL', 'GET', '/orders'],
+  ])('refuses %s', async (_, method, url) => {
+    await expect(client().authorizationHeaders(method as string, url as string)).rejects.toThrow(TypeError)
+  })
+})
+
 describe('the DPoP key', () => {
   it('is made once per client; two clients have two keys', async () => {
     const a = client()

@@ -132,6 +132,12 @@ describe('client.fetch', () => {
     expect(issuer.tokenRequests).toHaveLength(2)
   })
 
+  it('authorizationHeaders gives the Bearer header, and nothing else, without DPoP', async () => {
+    expect(await client().authorizationHeaders('GET', `${api.url}/orders`)).toEqual({
+      authorization: 'Bearer token-1',
+    })
+  })
+
   it('rejects with the TokenRequestError when no token can be had, without calling the API', async () => {
     issuer.queue({ status: 401, body: { error: 'invalid_client' } })
     await expect(client().fetch(`${api.url}/orders`)).rejects.toBeInstanceOf(TokenRequestError)

@@ -21,6 +21,9 @@ describe('public types', () => {
     expectTypeOf(client.fetch).toBeCallableWith(new Request('https://api/orders'))
     expectTypeOf(client.fetch).returns.toEqualTypeOf<Promise<Response>>()
     expectTypeOf(client.invalidate).toEqualTypeOf<(token?: string) => void>()
+    expectTypeOf(client.authorizationHeaders('GET', 'https://api/orders')).toEqualTypeOf<
+      Promise<{ authorization: string; dpop?: string }>
+    >()
   })
 
   it('accepts each way of authenticating', () => {
