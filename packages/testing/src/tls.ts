@@ -61,10 +61,14 @@ export class MutualTls {
   readonly serverOptions: ServerOptions
   readonly boundAccessTokens: boolean
   readonly #x509: Awaited<ReturnType<typeof x509Library>>
+  // With `ca`, Node judges client certificates against those CAs only; without it, against its
+  // public root CAs, none of which may authenticate a tls_client_auth client here.
+  readonly #trustsCa: boolean
 
   private constructor(options: TlsOptions, x509: Awaited<ReturnType<typeof x509Library>>) {
     this.boundAccessTokens = options.boundAccessTokens ?? true
     this.#x509 = x509
+    this.#trustsCa = options.ca !== undefined && options.ca.length > 0
     this.serverOptions = {
       cert: options.cert,
       key: options.key,
@@ -153,7 +157,7 @@ export class MutualTls {
       const registered = new X509Certificate(client.selfSignedCertificate)
       if (registered.raw.equals(presented.raw)) return client
     }
-    if (client.tlsClientAuth !== undefined && socket.authorized) {
+    if (client.tlsClientAuth !== undefined && this.#trustsCa && socket.authorized) {
       const subject = new this.#x509.X509Certificate(presented.raw).subjectName.toString()
       if (this.#normalName(subject) === this.#normalName(client.tlsClientAuth.subjectDn)) return client
     }
