@@ -10,3 +10,4 @@
  * const auth = await verifier.authorize(req.headers.authorization, requirement, req.auth)
  */
 export { declareRequirement, isVerifier, resolveGuardOptions } from './adapter/guard-options.js'
+export { type MetadataRoute, requiredMetadataRoute, resourceMetadataRoute } from './adapter/metadata-route.js'

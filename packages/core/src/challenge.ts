@@ -10,6 +10,8 @@ export interface ChallengeParams {
   error?: string | undefined
   errorDescription?: string | undefined
   scope?: string | undefined
+  /** RFC 9728 §5.1: where the protected resource's metadata is. */
+  resourceMetadata?: string | undefined
 }
 
 // RFC 6750 §3: error and error_description allow %x20-21 / %x23-5B / %x5D-7E,
@@ -43,5 +45,8 @@ export function formatChallenge(params: ChallengeParams): string {
     attributes.push(`error_description="${toQuotable(params.errorDescription)}"`)
   }
   if (params.scope !== undefined) attributes.push(`scope="${toQuotable(params.scope)}"`)
+  if (params.resourceMetadata !== undefined) {
+    attributes.push(`resource_metadata="${toQuotable(params.resourceMetadata)}"`)
+  }
   return attributes.length === 0 ? 'Bearer' : `Bearer ${attributes.join(', ')}`
 }

@@ -4,7 +4,7 @@
  * metrics. The properties follow the `http-errors` convention (`status`,
  * `statusCode`, `expose`, `headers`) that Express, Koa and Fastify understand.
  */
-import { formatChallenge } from './challenge.js'
+import { type ChallengeParams, formatChallenge } from './challenge.js'
 
 /** RFC 6750 §3.1 error codes. */
 export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
@@ -42,6 +42,10 @@ export interface AuthErrorBody {
   error: string
   error_description: string
 }
+
+// Each error's challenge attributes, so that the verifier can add what only it
+// knows (RFC 9728's resource_metadata) without every error site carrying it.
+const challenges = new WeakMap<AuthError, ChallengeParams>()
 
 // Marks AuthErrors across copies of this package (two versions installed side
 // by side, or a bundled copy), where `instanceof` against one class would miss
@@ -112,21 +116,47 @@ export class AuthError extends Error {
     this.reason = init.reason
     this.description = init.description
     this.retryAfter = init.retryAfter
-    this.wwwAuthenticate = challenge
-      ? formatChallenge({
+    const params: ChallengeParams | undefined = challenge
+      ? {
           realm: init.realm,
           error: init.code,
           errorDescription: init.code === undefined ? undefined : init.description,
           scope: init.scope,
-        })
+        }
       : undefined
-    const headers: Record<string, string> = {}
-    if (this.wwwAuthenticate !== undefined) headers['WWW-Authenticate'] = this.wwwAuthenticate
-    if (this.retryAfter !== undefined) headers['Retry-After'] = String(this.retryAfter)
-    this.headers = Object.freeze(headers)
+    if (params !== undefined) challenges.set(this, params)
+    this.wwwAuthenticate = params === undefined ? undefined : formatChallenge(params)
+    this.headers = responseHeaders(this.wwwAuthenticate, this.retryAfter)
     this.body = Object.freeze({ error: bodyError, error_description: init.description })
     Object.defineProperty(this, BRAND, { value: true })
   }
+}
+
+function responseHeaders(
+  wwwAuthenticate: string | undefined,
+  retryAfter: number | undefined,
+): Readonly<Record<string, string>> {
+  const headers: Record<string, string> = {}
+  if (wwwAuthenticate !== undefined) headers['WWW-Authenticate'] = wwwAuthenticate
+  if (retryAfter !== undefined) headers['Retry-After'] = String(retryAfter)
+  return Object.freeze(headers)
+}
+
+/**
+ * Adds `resource_metadata="<url>"` (RFC 9728 §5.1) to the challenge of a 401
+ * or 403 `error`, once. For the verifier, which knows the URL; every error
+ * leaves it through here.
+ */
+export function addResourceMetadata(error: AuthError, url: string): void {
+  const params = challenges.get(error)
+  if (params === undefined || params.resourceMetadata !== undefined) return
+  if (error.status !== 401 && error.status !== 403) return
+  const next = { ...params, resourceMetadata: url }
+  challenges.set(error, next)
+  const wwwAuthenticate = formatChallenge(next)
+  // The fields are readonly to users; this is their one late write, before the error is thrown.
+  Object.defineProperty(error, 'wwwAuthenticate', { value: wwwAuthenticate })
+  Object.defineProperty(error, 'headers', { value: responseHeaders(wwwAuthenticate, error.retryAfter) })
 }
 
 type ErrorArgs = {

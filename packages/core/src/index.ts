@@ -42,5 +42,10 @@ export {
 } from './options.js'
 export { type Requirement, validateRequirement } from './policy/requirement.js'
 export { extractBearerToken } from './request/extract-token.js'
+export {
+  type ProtectedResourceMetadata,
+  protectedResourceMetadataUrl,
+  type ResourceMetadataOptions,
+} from './resource-metadata.js'
 export type { AuthResult } from './types.js'
 export { createVerifier, type Verifier } from './verifier.js'

@@ -4,6 +4,7 @@
  */
 import type { EventHandler } from './events.js'
 import type { IssuerProfile, IssuerSettings, ProfileConfig } from './issuers/profile.js'
+import type { ResolvedResourceMetadata, ResourceMetadataOptions } from './resource-metadata.js'
 
 /** Signature algorithms m2m-guard can verify: asymmetric only. */
 export const ASYMMETRIC_ALGORITHMS = [
@@ -81,6 +82,11 @@ export interface MultiIssuerOptions {
 export interface SharedVerifierOptions extends Omit<IssuerSettings, 'audience'> {
   /** `realm` of the `WWW-Authenticate` challenge. Default none. */
   realm?: string | undefined
+  /**
+   * RFC 9728 metadata for this API: served by the adapters at its well-known
+   * URL, which every 401 and 403 challenge names (`resource_metadata`). Default none.
+   */
+  resourceMetadata?: ResourceMetadataOptions | undefined
   /** Key-set cache tuning. */
   jwksCache?: JwksCacheOptions | undefined
   /** Most verified tokens remembered, or `false` to verify every request. Default 10,000. */
@@ -101,6 +107,7 @@ export interface SharedVerifierOptions extends Omit<IssuerSettings, 'audience'> 
 export interface ResolvedOptions {
   /** One per issuer profile (one for top-level `issuer`), in the order configured. */
   profiles: readonly ProfileConfig[]
+  resourceMetadata: ResolvedResourceMetadata | undefined
   realm: string | undefined
   jwksCache: Required<JwksCacheOptions>
   tokenCacheSize: number

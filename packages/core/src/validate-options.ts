@@ -7,11 +7,13 @@
 import { PROFILE_FIELDS, resolveProfiles } from './issuers/resolve-profiles.js'
 import type { JwksCacheOptions, ResolvedOptions, VerifierOptions } from './options.js'
 import { DEFAULT_JWKS_CACHE } from './options.js'
+import { resolveResourceMetadata } from './resource-metadata.js'
 import { optionalBoolean, optionalFunction, positiveInteger } from './validate-fields.js'
 
 const KNOWN_OPTIONS = new Set<string>([
   ...PROFILE_FIELDS,
   'issuers',
+  'resourceMetadata',
   'realm',
   'jwksCache',
   'tokenCache',
@@ -35,6 +37,7 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
   const allowInsecureHttp = optionalBoolean('"allowInsecureHttp" option', options.allowInsecureHttp) ?? false
   return {
     profiles: resolveProfiles(options as unknown as Record<string, unknown>, allowInsecureHttp),
+    resourceMetadata: resolveResourceMetadata(options.resourceMetadata, allowInsecureHttp),
     realm: realm(options.realm),
     jwksCache: jwksCache(options.jwksCache),
     tokenCacheSize: tokenCacheSize(options.tokenCache),

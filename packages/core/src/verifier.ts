@@ -2,7 +2,7 @@
  * The verifier: the one place that decides whether a token passes. Adapters
  * call it; every rule about tokens is here or in the modules it composes.
  */
-import { AuthError, InvalidTokenError } from './errors.js'
+import { AuthError, addResourceMetadata, InvalidTokenError } from './errors.js'
 import { safeEmitter } from './events.js'
 import { createKeySource, issuerKeyStatus, warmUpAll } from './issuers/key-sets.js'
 import type { ResolvedProfile } from './issuers/profile.js'
@@ -11,6 +11,7 @@ import type { VerifierKeyStatus } from './keys/key-source.js'
 import type { VerifierOptions } from './options.js'
 import { checkRequirement, type Requirement, validateRequirement } from './policy/requirement.js'
 import { extractBearerToken } from './request/extract-token.js'
+import { buildResourceMetadata, type ProtectedResourceMetadata } from './resource-metadata.js'
 import { isCompactJws } from './token/compact-jws.js'
 import { newTokenVerifier, profileOfRefusal } from './token/new-token.js'
 import { type CachedResult, TokenCache } from './token/token-cache.js'
@@ -50,6 +51,12 @@ export interface Verifier {
   warmUp(): Promise<void>
   /** The key sets' state, for readiness probes: overall, and per issuer (`issuers`, `notReady`). */
   keyStatus(): VerifierKeyStatus
+  /**
+   * The RFC 9728 protected resource metadata document, when the
+   * `resourceMetadata` option is set; its well-known URL is
+   * `protectedResourceMetadataUrl(document.resource)`.
+   */
+  resourceMetadata(): ProtectedResourceMetadata | undefined
 }
 
 /**
@@ -75,6 +82,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
   )
   const validated = new WeakSet<Requirement>()
   let lastValidated: Requirement | undefined
+  // Scopes named by declared requirements: RFC 9728's scopes_supported, unless configured.
+  const declaredScopes = new Set<string>()
+  const metadataUrl = config.resourceMetadata?.url
 
   function malformed(description: string, cause?: unknown): InvalidTokenError {
     return new InvalidTokenError({ reason: 'token_malformed', description, realm, cause })
@@ -107,8 +117,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return newTokens.verify(token, now, shapeChecked)
   }
 
-  /** Throws a TypeError unless `requirement` is well-formed and names only issuers accepted here. */
+  /** A route declares `requirement`: validated now, and its scopes listed in the metadata. */
   function declare(requirement: Requirement | undefined): void {
+    validate(requirement)
+    if (requirement === undefined || declaredScopes.size >= MAX_DECLARED_SCOPES) return
+    for (const scope of [...(requirement.scopes ?? []), ...(requirement.anyScopes ?? [])])
+      declaredScopes.add(scope)
+  }
+
+  /** Throws a TypeError unless `requirement` is well-formed and names only issuers accepted here. */
+  function validate(requirement: Requirement | undefined): void {
     if (requirement === undefined || requirement === lastValidated || validated.has(requirement)) return
     validateRequirement(requirement)
     for (const issuer of requirement.issuers ?? []) {
@@ -124,7 +142,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   function check(auth: AuthResult, requirement: Requirement): void {
     try {
       // A route passes the same requirement object on every request: remember the last one checked.
-      declare(requirement)
+      validate(requirement)
       lastValidated = requirement
       checkRequirement(auth, requirement, realm)
     } catch (error) {
@@ -136,6 +154,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   /** Reports a rejection and guarantees that only AuthErrors leave the verifier. */
   function rejected(error: unknown, auth?: AuthResult): never {
     const authError = error instanceof AuthError ? error : malformed('malformed token', error)
+    if (metadataUrl !== undefined) addResourceMetadata(authError, metadataUrl)
     if (emit !== undefined) {
       const profile = auth === undefined ? profileOfRefusal(error) : newTokens.profileOf(auth)
       emit({
@@ -225,8 +244,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
     declare,
     warmUp: () => warmUpAll(profiles),
     keyStatus: () => issuerKeyStatus(profiles),
+    resourceMetadata: () =>
+      config.resourceMetadata === undefined
+        ? undefined
+        : buildResourceMetadata(config.resourceMetadata, {
+            authorizationServers: profiles.flatMap((profile) => profile.issuers),
+            declaredScopes,
+          }),
   }
 }
+
+// Requirements come from code, but a program that builds them from input must not grow this without bound.
+const MAX_DECLARED_SCOPES = 1000
 
 /** `Bearer ` (the scheme in any case, then exactly one space) followed by something. */
 function isBearerSpace(value: string): boolean {

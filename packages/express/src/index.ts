@@ -19,7 +19,7 @@ import {
   type Verifier,
   type VerifierOptions,
 } from '@m2m-guard/core'
-import { declareRequirement, resolveGuardOptions } from '@m2m-guard/core/adapter'
+import { declareRequirement, requiredMetadataRoute, resolveGuardOptions } from '@m2m-guard/core/adapter'
 import type { NextFunction, Request, Response } from 'express'
 
 export { AuthError, type AuthResult, type Requirement, type Verifier } from '@m2m-guard/core'
@@ -73,6 +73,16 @@ export interface Guard {
    * router.delete('/orders/:id', guard.require({ scopes: ['orders:write'], clients: ['billing'] }), handler)
    */
   require(requirement?: Requirement): GuardMiddleware
+  /**
+   * Middleware that serves the verifier's RFC 9728 metadata (`GET`, JSON) at
+   * its well-known path, and passes every other request on. Throws a
+   * TypeError at once if the `resourceMetadata` option is not set.
+   *
+   * @example
+   * const guard = createGuard({ issuer, audience, resourceMetadata: { resource: 'https://orders.example.com' } })
+   * app.use(guard.metadata()) // GET /.well-known/oauth-protected-resource
+   */
+  metadata(): GuardMiddleware
 }
 
 /**
@@ -107,6 +117,13 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
             response.status(error.status).set(error.headers).json(error.body)
           },
         )
+      }
+    },
+    metadata() {
+      const route = requiredMetadataRoute(verifier)
+      return (req, res, next) => {
+        if (req.method !== 'GET' || req.path !== route.path) return next()
+        ;(res as Response).type('application/json').send(JSON.stringify(route.document()))
       }
     },
   }

@@ -17,7 +17,7 @@ import {
   type Verifier,
   type VerifierOptions,
 } from '@m2m-guard/core'
-import { declareRequirement, resolveGuardOptions } from '@m2m-guard/core/adapter'
+import { declareRequirement, resolveGuardOptions, resourceMetadataRoute } from '@m2m-guard/core/adapter'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 
@@ -105,6 +105,13 @@ const plugin: FastifyPluginAsync<M2mGuardOptions> = async (fastify, options) => 
   // Typed as AuthResult because handlers read it behind a guard; null keeps the request shape stable.
   fastify.decorateRequest('auth', null as unknown as AuthResult)
   fastify.decorate('m2mGuard', guard)
+  // RFC 9728: with the resourceMetadata option, the metadata is served at its well-known path.
+  const metadata = resourceMetadataRoute(guard.verifier)
+  if (metadata !== undefined) {
+    fastify.get(metadata.path, (_request, reply) =>
+      reply.type('application/json').send(JSON.stringify(metadata.document())),
+    )
+  }
   // Declared requirements run first, in onRequest, so an unauthenticated client
   // learns nothing from body parsing or schema validation errors.
   fastify.addHook('onRoute', (route) => {
@@ -118,7 +125,9 @@ const plugin: FastifyPluginAsync<M2mGuardOptions> = async (fastify, options) => 
 /**
  * The plugin. Options are verifier options or `{ verifier }`, plus
  * `onError`. Decorates `app.m2mGuard` and `request.auth`, and enforces
- * `config.m2m` on every route registered after it.
+ * `config.m2m` on every route registered after it. With the verifier's
+ * `resourceMetadata` option, it also serves the RFC 9728 metadata (`GET`,
+ * JSON) at its well-known path.
  *
  * @example
  * await app.register(m2mGuard, { issuer, audience, onError: 'throw' })

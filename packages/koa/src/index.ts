@@ -21,7 +21,7 @@ import {
   type Verifier,
   type VerifierOptions,
 } from '@m2m-guard/core'
-import { declareRequirement, resolveGuardOptions } from '@m2m-guard/core/adapter'
+import { declareRequirement, requiredMetadataRoute, resolveGuardOptions } from '@m2m-guard/core/adapter'
 import type { Middleware } from 'koa'
 
 export { AuthError, type AuthResult, type Requirement, type Verifier } from '@m2m-guard/core'
@@ -63,6 +63,16 @@ export interface Guard {
    * router.delete('/orders/:id', guard.require({ scopes: ['orders:write'], clients: ['billing'] }), handler)
    */
   require(requirement?: Requirement): Middleware
+  /**
+   * Middleware that serves the verifier's RFC 9728 metadata (`GET`, JSON) at
+   * its well-known path, and passes every other request on. Throws a
+   * TypeError at once if the `resourceMetadata` option is not set.
+   *
+   * @example
+   * const guard = createGuard({ issuer, audience, resourceMetadata: { resource: 'https://orders.example.com' } })
+   * app.use(guard.metadata()) // GET /.well-known/oauth-protected-resource
+   */
+  metadata(): Middleware
 }
 
 /**
@@ -101,6 +111,14 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
         }
         ctx.state.auth = auth
         await next()
+      }
+    },
+    metadata() {
+      const route = requiredMetadataRoute(verifier)
+      return async (ctx, next) => {
+        if (ctx.method !== 'GET' || ctx.path !== route.path) return next()
+        ctx.type = 'application/json'
+        ctx.body = JSON.stringify(route.document())
       }
     },
   }
