@@ -14,7 +14,7 @@ import { fixFor } from './fixes.js'
 import { CHECK_IDS, type CheckId, type Observation, observe } from './observations.js'
 import { effectiveProfile } from './profile.js'
 import { type Contact, runVerifier } from './run-verifier.js'
-import { checklist, failedCheck } from './verdict.js'
+import { checklist, failedCheck, keysReached } from './verdict.js'
 
 /** What to explain. */
 export interface ExplainInput {
@@ -72,7 +72,8 @@ export async function explainToken(input: ExplainInput): Promise<ExplainReport> 
   const { error } = run
   const failed =
     error === undefined ? undefined : failedCheck(error, inspected.ok ? undefined : inspected.stage, profile)
-  const checks = checklist(observations, error, failed)
+  const reached = keysReached(error, run.events, parts?.header, profile)
+  const checks = checklist(observations, error, failed, reached)
   const fix =
     error === undefined
       ? undefined

@@ -85,6 +85,9 @@ export function fixFor(context: FixContext): string {
     case 'issuer_not_allowed':
       return 'this route accepts other issuers only: call it with a token from one the route names'
     case 'audience_mismatch': {
+      // A profile's refuseHeaders (the entra() preset and Graph tokens) words its own remedy.
+      if (!error.description.startsWith('token is not meant for this audience'))
+        return printable(error.description)
       const aud = payload?.aud
       const wanted = (profile.audiences ?? []).map((a) => quoted(a)).join(' or ')
       const values = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : []

@@ -21,6 +21,10 @@ export interface EffectiveProfile {
   clients: string[] | undefined
   /** Exact claim values the profile demands (`requiredClaims`). */
   requiredClaims: [string, unknown][]
+  /** Header parameters the profile refuses (`refuseHeaders`). */
+  refuseHeaders: string[]
+  /** The keys are a local set (`jwks`): nothing is fetched. */
+  localKeys: boolean
   jwksUri: string | undefined
   /** Which profile (1-based) of `issuers` matched, if several. */
   profileNumber: number | undefined
@@ -69,6 +73,8 @@ export function effectiveProfile(options: VerifierOptions, iss: unknown): Effect
     scopeClaims: list(pick('scopeClaims')) ?? ['scope', 'scp'],
     clients: list(pick('clients')),
     requiredClaims: requiredClaimsOf(pick('requiredClaims')),
+    refuseHeaders: requiredClaimsOf(pick('refuseHeaders')).map(([name]) => name),
+    localKeys: pick('jwks') !== undefined,
     jwksUri: jwksUri === undefined ? undefined : String(jwksUri),
     profileNumber: profiles !== undefined && index !== undefined && index >= 0 ? index + 1 : undefined,
   }

@@ -2,7 +2,7 @@
  * From core's verdict to the checklist: which check a rejection's `reason`
  * belongs to, which checks it implies passed, and which core never reached.
  */
-import type { AuthError } from '@m2m-guard/core'
+import type { AuthError, VerifierEvent } from '@m2m-guard/core'
 import type { CheckLine } from '../check-lines.js'
 import { CHECK_IDS, type CheckId, type Observation } from './observations.js'
 import type { EffectiveProfile } from './profile.js'
@@ -102,8 +102,10 @@ export function checklist(
   observations: Map<CheckId, Observation>,
   error: AuthError | undefined,
   failed: CheckId | undefined,
+  keysReached = true,
 ): CheckLine[] {
-  const failedStage = failed === undefined ? undefined : stageOfFailure(error?.reason as string, failed)
+  const failedStage =
+    failed === undefined ? undefined : stageOfFailure(error?.reason as string, failed, keysReached)
   const lines: CheckLine[] = []
   for (const id of CHECK_IDS) {
     const seen = observations.get(id) ?? { ok: undefined, detail: '' }
@@ -119,16 +121,16 @@ export function checklist(
       lines.push(
         line(
           'fail',
-          seen.ok === false || error.reason === 'token_too_large'
-            ? error.reason === 'token_too_large'
-              ? error.description
-              : seen.detail
-            : `${error.description}${seen.detail === '' ? '' : `; ${seen.detail}`}`,
+          // core's words first (they are what the client is told), then what was seen here.
+          error.reason === 'token_too_large' || seen.detail === ''
+            ? error.description
+            : `${error.description}; ${seen.detail}`,
         ),
       )
     } else if (id === 'claims') {
       // Printed only when it is the failed one: the types of iss, exp… are part of their own rows.
-    } else if (STAGE[id] < (failedStage as number)) {
+    } else if (STAGE[id] < (failedStage as number) || (id === 'iss' && failedStage === 0.5)) {
+      // Before the keys, core picks the issuer profile by iss: refused later, the iss matched one.
       lines.push(line('pass', seen.detail))
     } else if (STAGE[id] === failedStage && seen.ok !== undefined) {
       lines.push(line(seen.ok ? 'pass' : 'fail', seen.ok ? seen.detail : `${seen.detail} (fails too)`))
@@ -141,9 +143,32 @@ export function checklist(
 }
 
 // Where in core's order a rejection happened: an oversized token is refused before it is
-// even split, an issuer no profile names before any key is looked up.
-function stageOfFailure(reason: string, failed: CheckId): number {
+// even split; an issuer no profile names, or a header a profile refuses, before any key is
+// looked up (`keysReached` false).
+function stageOfFailure(reason: string, failed: CheckId, keysReached: boolean): number {
   if (reason === 'token_too_large') return -1
-  if (reason === 'issuer_unknown') return 0.5
+  if (reason === 'issuer_unknown' || (!keysReached && STAGE[failed] >= STAGE.key)) return 0.5
   return STAGE[failed]
+}
+
+const KEY_REASONS = new Set(['unknown_key', 'keys_unavailable', 'signature_invalid'])
+
+/**
+ * Whether core got as far as the token's key: it fetched a key set, or, with keys it needs
+ * not fetch (a local `jwks`), it failed for a reason that comes after them. A header the
+ * profile refuses (`refuseHeaders`) stops core before the keys.
+ *
+ * @example
+ * keysReached(error, run.events, header, profile)
+ */
+export function keysReached(
+  error: AuthError | undefined,
+  events: readonly VerifierEvent[],
+  header: Readonly<Record<string, unknown>> | undefined,
+  profile: EffectiveProfile,
+): boolean {
+  if (error === undefined || KEY_REASONS.has(error.reason)) return true
+  if (header !== undefined && profile.refuseHeaders.some((name) => name in header)) return false
+  if (profile.localKeys) return true
+  return events.some((event) => event.type === 'keys_fetched' || event.type === 'keys_fetch_failed')
 }
