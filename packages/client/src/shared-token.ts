@@ -43,8 +43,12 @@ export interface SharedToken {
   reject(accessToken: string): void
 }
 
-/** A stored token with less than this left is not taken: it would expire on its way to the API. */
-const MIN_REMAINING = 10_000
+/**
+ * A stored token with no more than this left is not taken: it is inside the margin the cache never
+ * hands out (its last 5 s), so it could expire on its way to the API. Short, so that a fleet with
+ * short-lived tokens still shares them.
+ */
+const MIN_REMAINING = 5_000
 /** Polls of the store while another instance renews: 50 ms doubling to 1 s, at most this many. */
 const MAX_POLLS = 40
 const FIRST_POLL = 50

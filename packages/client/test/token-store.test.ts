@@ -94,6 +94,14 @@ describe('a fleet sharing one store', () => {
     expect(issuer.tokenRequests).toHaveLength(4)
   })
 
+  it('a stored token with little time left is still shared, down to the last 5 s', async () => {
+    await instance(0).getToken()
+    clock.advance(594_000) // 6 s left
+    expect(await instance(1).getToken()).toBe('token-1')
+    clock.advance(1_000) // 5 s left: no longer handed out
+    expect(await instance(2).getToken()).toBe('token-2')
+  })
+
   it('an instance starting later takes the stored token without asking the issuer', async () => {
     await instance(0).getToken()
     clock.advance(100_000)
