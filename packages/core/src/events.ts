@@ -29,6 +29,10 @@ export type VerifierEvent =
       error: string
     }
   | { type: 'keys_stale'; issuer: string; ageMs: number; lastError: string | undefined }
+  /** A key set from the `keyStore` option, adopted at a cold start instead of a fetch. */
+  | { type: 'keys_restored'; issuer: string; uri: string; ageMs: number; keyCount: number }
+  /** The `keyStore` failed, hung or held something unusable; verification went on without it. */
+  | { type: 'key_store_failed'; issuer: string; operation: 'get' | 'set'; error: string }
   | { type: 'key_skipped'; issuer: string; kid: string | undefined; why: string }
   | { type: 'metadata_fetched'; issuer: string; uri: string; jwksUri: string; durationMs: number }
   | { type: 'token_cache_hit'; issuer: string; clientId: string | undefined }

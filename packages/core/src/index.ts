@@ -31,6 +31,7 @@ export { type PingOneOptions, pingone } from './issuers/pingone.js'
 export type { PresetProfile } from './issuers/preset-arguments.js'
 export type { IssuerProfile, IssuerSettings, RequiredClaimValue } from './issuers/profile.js'
 export type { IssuerKeyStatus, KeySetStatus, VerifierKeyStatus } from './keys/key-source.js'
+export type { KeyStore, StoredKeySet } from './keys/key-store.js'
 export {
   ASYMMETRIC_ALGORITHMS,
   type AsymmetricAlgorithm,

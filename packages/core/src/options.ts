@@ -4,6 +4,7 @@
  */
 import type { EventHandler } from './events.js'
 import type { IssuerProfile, IssuerSettings, ProfileConfig } from './issuers/profile.js'
+import type { KeyStore } from './keys/key-store.js'
 import type { ResolvedResourceMetadata, ResourceMetadataOptions } from './resource-metadata.js'
 
 /** Signature algorithms m2m-guard can verify: asymmetric only. */
@@ -97,6 +98,12 @@ export interface SharedVerifierOptions extends Omit<IssuerSettings, 'audience'> 
   allowInsecureHttp?: boolean | undefined
   /** The fetch used for metadata and keys. Default the global fetch. */
   fetch?: typeof globalThis.fetch | undefined
+  /**
+   * Keeps fetched key sets outside the process (Workers KV, a file, Redis), so
+   * that the next invocation of a serverless function starts with keys. Must
+   * be writable only by your own code. Default none.
+   */
+  keyStore?: KeyStore | undefined
   /** Current time in milliseconds since the epoch. Default `Date.now`. */
   clock?: (() => number) | undefined
   /** Receives {@link VerifierEvent}s for logs and metrics. */
@@ -114,6 +121,7 @@ export interface ResolvedOptions {
   maxTokenLength: number
   allowInsecureHttp: boolean
   fetch: typeof globalThis.fetch
+  keyStore: KeyStore | undefined
   clock: () => number
   onEvent: EventHandler | undefined
 }

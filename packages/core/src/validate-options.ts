@@ -5,6 +5,7 @@
  */
 
 import { PROFILE_FIELDS, resolveProfiles } from './issuers/resolve-profiles.js'
+import { validateKeyStore } from './keys/key-store.js'
 import type { JwksCacheOptions, ResolvedOptions, VerifierOptions } from './options.js'
 import { DEFAULT_JWKS_CACHE } from './options.js'
 import { resolveResourceMetadata } from './resource-metadata.js'
@@ -20,6 +21,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'maxTokenLength',
   'allowInsecureHttp',
   'fetch',
+  'keyStore',
   'clock',
   'onEvent',
 ])
@@ -44,6 +46,7 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
     maxTokenLength: positiveInteger('"maxTokenLength" option', options.maxTokenLength) ?? 16_384,
     allowInsecureHttp,
     fetch: optionalFunction('"fetch" option', options.fetch) ?? globalThis.fetch.bind(globalThis),
+    keyStore: validateKeyStore(options.keyStore),
     clock: optionalFunction('"clock" option', options.clock) ?? Date.now,
     onEvent: optionalFunction('"onEvent" option', options.onEvent),
   }

@@ -33,6 +33,7 @@ export function createKeySource(
         fetch: shared.fetch,
         allowInsecureHttp: shared.allowInsecureHttp,
         clock: shared.clock,
+        keyStore: shared.keyStore,
       },
       emit,
     )

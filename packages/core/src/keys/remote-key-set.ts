@@ -17,6 +17,14 @@ import type { JwksCacheOptions } from '../options.js'
 import { discoverJwksUri } from './discovery.js'
 import { type FetchPolicy, fetchJson } from './fetch-json.js'
 import type { KeySetStatus, KeySource } from './key-source.js'
+import {
+  type KeyStore,
+  type KeyStoreContext,
+  keyStoreContext,
+  restoreKeySet,
+  type StoredKeySet,
+  saveKeySet,
+} from './key-store.js'
 import { parseJwks } from './parse-jwks.js'
 import { matchingKeys, type VerificationKey } from './verification-key.js'
 
@@ -35,6 +43,8 @@ export interface RemoteKeySetOptions {
   readonly fetch: typeof globalThis.fetch
   readonly allowInsecureHttp: boolean
   readonly clock: () => number
+  /** Where key sets outlive the process (`keyStore` option), if anywhere. */
+  readonly keyStore?: KeyStore | undefined
 }
 
 export class RemoteKeySet implements KeySource {
@@ -49,6 +59,7 @@ export class RemoteKeySet implements KeySource {
   #lastAttempt = Number.NEGATIVE_INFINITY
   #lastError: string | undefined
   #inflight: Promise<void> | undefined
+  #store: KeyStoreContext | undefined
 
   constructor(options: RemoteKeySetOptions, emit: EventHandler | undefined) {
     this.#options = options
@@ -61,6 +72,7 @@ export class RemoteKeySet implements KeySource {
       maxResponseBytes: options.jwksCache.maxResponseBytes,
       allowInsecureHttp: options.allowInsecureHttp,
     }
+    this.#store = keyStoreContext(options, emit)
   }
 
   async candidates(kid: string | undefined, alg: string): Promise<VerificationKey[]> {
@@ -153,6 +165,37 @@ export class RemoteKeySet implements KeySource {
   }
 
   async #fetchKeys(trigger: KeyFetchTrigger): Promise<void> {
+    // A cold start: the key set another invocation stored, before asking the issuer.
+    if (trigger === 'initial' && (await this.#restore())) {
+      if (this.#options.clock() < this.#freshUntil) return
+      // Stale: ask the issuer now; if it cannot answer, the restored keys serve (stale-if-error).
+      return this.#fetchFromIssuer('expired').catch(() => this.#reportStale())
+    }
+    return this.#fetchFromIssuer(trigger)
+  }
+
+  /** Adopts the `keyStore`'s key set, if there is one and it is usable; true if it was. */
+  async #restore(): Promise<boolean> {
+    if (this.#store === undefined || this.#fetchedAt > Number.NEGATIVE_INFINITY) return false
+    const now = this.#options.clock()
+    const restored = await restoreKeySet(this.#store, now, this.#options.jwksCache.staleIfError)
+    if (restored === undefined) return false
+    try {
+      if (!this.#adopt(restored.jwks, restored.fetchedAt, restored.freshUntil))
+        throw new Error('no usable key')
+    } catch (error) {
+      this.#store.report('get', `stored key set: ${(error as Error).message}`)
+      return false
+    }
+    this.#jwksUri = restored.jwksUri
+    const { issuer } = this.#options
+    const { href: uri } = restored.jwksUri
+    const keyCount = this.#keys.length
+    this.#emit?.({ type: 'keys_restored', issuer, uri, ageMs: now - restored.fetchedAt, keyCount })
+    return true
+  }
+
+  async #fetchFromIssuer(trigger: KeyFetchTrigger): Promise<void> {
     const { clock, jwksCache } = this.#options
     const started = clock()
     this.#lastAttempt = started
@@ -160,27 +203,23 @@ export class RemoteKeySet implements KeySource {
     try {
       uri ??= await this.#discover()
       const { body, maxAge } = await fetchJson(uri, this.#policy)
-      const parsed = parseJwks(body, { algorithms: this.#algorithms, maxKeys: jwksCache.maxKeys })
-      for (const { kid, why } of parsed.skipped) {
-        this.#emit?.({ type: 'key_skipped', issuer: this.#options.issuer, kid, why })
-      }
-      if (parsed.keys.length === 0) throw new Error('key set has no usable signing key')
       const now = clock()
-      this.#replaceKeys(parsed.keys)
-      this.#fetchedAt = now
-      this.#freshUntil =
-        now + Math.min(Math.max(maxAge ?? jwksCache.maxAge, jwksCache.cooldown), MAX_AGE_CEILING)
-      const usableUntil = this.#staleUntil()
-      for (const key of this.#keys) key.usableUntil = usableUntil
+      const freshFor = Math.min(Math.max(maxAge ?? jwksCache.maxAge, jwksCache.cooldown), MAX_AGE_CEILING)
+      if (!this.#adopt(body, now, now + freshFor)) throw new Error('key set has no usable signing key')
       this.#lastError = undefined
       this.#emit?.({
         type: 'keys_fetched',
         issuer: this.#options.issuer,
         uri: uri.href,
         durationMs: now - started,
-        keyCount: parsed.keys.length,
+        keyCount: this.#keys.length,
         trigger,
       })
+      // Awaited: a Worker drops what a request leaves running once its response is sent.
+      const { href: jwksUri } = uri
+      const jwks = body as StoredKeySet['jwks']
+      if (this.#store)
+        await saveKeySet(this.#store, { jwks, jwksUri, fetchedAt: now, freshUntil: this.#freshUntil })
     } catch (error) {
       this.#lastError = (error as Error).message
       this.#emit?.({
@@ -193,6 +232,24 @@ export class RemoteKeySet implements KeySource {
       })
       throw error
     }
+  }
+
+  /**
+   * Validates a key set (fetched, or restored from the store) and makes it
+   * current; false if it has no usable key. Throws what parseJwks throws.
+   */
+  #adopt(jwks: unknown, fetchedAt: number, freshUntil: number): boolean {
+    const parsed = parseJwks(jwks, { algorithms: this.#algorithms, maxKeys: this.#options.jwksCache.maxKeys })
+    for (const { kid, why } of parsed.skipped) {
+      this.#emit?.({ type: 'key_skipped', issuer: this.#options.issuer, kid, why })
+    }
+    if (parsed.keys.length === 0) return false
+    this.#replaceKeys(parsed.keys)
+    this.#fetchedAt = fetchedAt
+    this.#freshUntil = Math.min(freshUntil, fetchedAt + MAX_AGE_CEILING)
+    const usableUntil = this.#staleUntil()
+    for (const key of this.#keys) key.usableUntil = usableUntil
+    return true
   }
 
   async #discover(): Promise<URL> {
