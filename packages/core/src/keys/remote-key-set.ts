@@ -59,6 +59,7 @@ export class RemoteKeySet implements KeySource {
   #lastAttempt = Number.NEGATIVE_INFINITY
   #lastError: string | undefined
   #inflight: Promise<void> | undefined
+  #inflightSince = Number.NEGATIVE_INFINITY
   #store: KeyStoreContext | undefined
 
   constructor(options: RemoteKeySetOptions, emit: EventHandler | undefined) {
@@ -150,13 +151,12 @@ export class RemoteKeySet implements KeySource {
     // runtime dropped it. workerd cancels what a request leaves running once its
     // response is sent, so a background refresh can vanish. Joining it would
     // wedge the key set for good; start a new one instead.
-    if (
-      this.#inflight !== undefined &&
-      this.#options.clock() - this.#lastAttempt > 2 * this.#options.jwksCache.timeout
-    ) {
+    const now = this.#options.clock()
+    if (this.#inflight !== undefined && now - this.#inflightSince > 2 * this.#options.jwksCache.timeout) {
       this.#inflight = undefined
     }
     if (this.#inflight !== undefined) return this.#inflight
+    this.#inflightSince = now
     const flight = this.#fetchKeys(trigger).finally(() => {
       if (this.#inflight === flight) this.#inflight = undefined
     })
