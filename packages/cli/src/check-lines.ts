@@ -7,10 +7,18 @@ import type { Style } from './terminal.js'
 /**
  * `pass` ✓, `fail` ✗ (exit status 1), `warn` ! (worth knowing; does not fail),
  * `skip` – (not checked: an earlier check failed, or it does not apply).
+ *
+ * @example
+ * const failed = report.checks.filter((check) => check.status === ('fail' satisfies CheckStatus))
  */
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip'
 
-/** One check's outcome, as printed and as `--json` gives it. */
+/**
+ * One check's outcome, as printed and as `--json` gives it.
+ *
+ * @example
+ * const line: CheckLine = { id: 'jwks', status: 'pass', label: 'JWKS', detail: 'answered 200 in 4 ms' }
+ */
 export interface CheckLine {
   /** Stable identifier, for `--json` readers. */
   id: string

@@ -8,14 +8,25 @@ import type { Style } from './terminal.js'
 import { isoDate, relativeTime } from './time-format.js'
 import { inspectToken } from './token-parts.js'
 
-/** A time claim, read. */
+/**
+ * A time claim, read.
+ *
+ * @example
+ * const exp: TimeClaim = { claim: 'exp', date: '2026-12-01T09:27:56Z', relative: 'expires in 4 min' }
+ */
 export interface TimeClaim {
   claim: string
   date: string
   relative: string
 }
 
-/** What `decode` found: the token's parts, or why it is not a JWT. */
+/**
+ * What `decode` found: the token's parts, or why it is not a JWT.
+ *
+ * @example
+ * const report: DecodeReport = decodeToken(token, Date.now())
+ * if (report.ok) console.log(report.payload.exp)
+ */
 export type DecodeReport =
   | {
       ok: true

@@ -4,7 +4,12 @@
  * so logs and pipes get no escape codes.
  */
 
-/** The streams and environment a command runs with; tests and embedders pass their own. */
+/**
+ * The streams and environment a command runs with; tests and embedders pass their own.
+ *
+ * @example
+ * const io: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env }
+ */
 export interface Io {
   stdout: NodeJS.WritableStream & { isTTY?: boolean }
   stderr: NodeJS.WritableStream & { isTTY?: boolean }

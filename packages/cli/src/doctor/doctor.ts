@@ -14,7 +14,12 @@ import { type Probe, type ProbeOptions, probeUrl } from './probe.js'
 import { transportVerdict } from './url-policy.js'
 import { verifierCheck } from './verifier-check.js'
 
-/** What to examine. */
+/**
+ * What to examine.
+ *
+ * @example
+ * const options: DoctorOptions = { issuer: 'https://idp.example', audience: 'https://orders.example', timeout: 2000 }
+ */
 export interface DoctorOptions {
   issuer: string
   audience: string
@@ -38,7 +43,13 @@ export interface DoctorOptions {
   onProgress?: ((step: string) => void) | undefined
 }
 
-/** The doctor's findings. */
+/**
+ * The doctor's findings.
+ *
+ * @example
+ * const report: DoctorReport = await runDoctor(options)
+ * process.exitCode = report.ok ? 0 : 1
+ */
 export interface DoctorReport {
   ok: boolean
   issuer: string

@@ -16,7 +16,12 @@ import { effectiveProfile } from './profile.js'
 import { type Contact, runVerifier } from './run-verifier.js'
 import { checklist, failedCheck, keysReached } from './verdict.js'
 
-/** What to explain. */
+/**
+ * What to explain.
+ *
+ * @example
+ * const input: ExplainInput = { token, options: { issuer, audience }, requirement: { scopes: ['orders:read'] }, source: 'my script' }
+ */
 export interface ExplainInput {
   token: string
   options: VerifierOptions
@@ -25,7 +30,13 @@ export interface ExplainInput {
   source: string
 }
 
-/** The HTTP answer an adapter gives. */
+/**
+ * The HTTP answer an adapter gives.
+ *
+ * @example
+ * const answer: HttpAnswer | undefined = (await explainToken(input)).http
+ * answer?.headers['WWW-Authenticate']
+ */
 export interface HttpAnswer {
   status: number
   headers: Record<string, string>
@@ -33,7 +44,13 @@ export interface HttpAnswer {
   body: unknown
 }
 
-/** The explanation. */
+/**
+ * The explanation.
+ *
+ * @example
+ * const report: ExplainReport = await explainToken(input)
+ * if (!report.verdict.accepted) console.log(report.verdict.reason, report.fix)
+ */
 export interface ExplainReport {
   ok: boolean
   checks: CheckLine[]

@@ -13,7 +13,12 @@ import {
 } from '@m2m-guard/core'
 import { UsageError } from '../usage-error.js'
 
-/** One request the verifier made. */
+/**
+ * One request the verifier made.
+ *
+ * @example
+ * for (const contact of report.fetched) console.log(contact.url, contact.status)
+ */
 export interface Contact {
   url: string
   status?: number
