@@ -35,9 +35,13 @@ function requirementDecorator(name: string, requirement: Requirement): ClassOrMe
   }
   return decorator((holder, where) => {
     if (Reflect.getOwnMetadata(IS_PUBLIC_KEY, holder) === true) throw conflict(where)
-    const declared: readonly Requirement[] = Reflect.getMetadata(REQUIREMENTS_KEY, holder) ?? []
-    Reflect.defineMetadata(REQUIREMENTS_KEY, [...declared, requirement], holder)
+    // Decorators apply bottom-up: prepending keeps the list in the order they are written.
+    Reflect.defineMetadata(REQUIREMENTS_KEY, [requirement, ...ownRequirements(holder)], holder)
   })
+}
+
+function ownRequirements(holder: Target): readonly Requirement[] {
+  return Reflect.getOwnMetadata(REQUIREMENTS_KEY, holder) ?? []
 }
 
 function conflict(where: string): TypeError {
@@ -130,8 +134,16 @@ export interface RoutePolicy {
  * const { isPublic, requirements } = routePolicy(context.getClass(), context.getHandler())
  */
 export function routePolicy(controller: Target, handler: Target): RoutePolicy {
-  const onClass: readonly Requirement[] = Reflect.getMetadata(REQUIREMENTS_KEY, controller) ?? []
-  const onHandler: readonly Requirement[] = Reflect.getMetadata(REQUIREMENTS_KEY, handler) ?? []
+  // A controller class inherits its base classes' requirements, the base's first.
+  const onClass: Requirement[] = []
+  for (
+    let cls: object | null = controller;
+    cls !== null && cls !== Function.prototype;
+    cls = Object.getPrototypeOf(cls)
+  ) {
+    onClass.unshift(...ownRequirements(cls))
+  }
+  const onHandler = ownRequirements(handler)
   const isPublic =
     Reflect.getMetadata(IS_PUBLIC_KEY, handler) === true ||
     (Reflect.getMetadata(IS_PUBLIC_KEY, controller) === true && onHandler.length === 0)

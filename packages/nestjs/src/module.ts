@@ -8,6 +8,7 @@ import { ConfigurableModuleBuilder, Global, Module } from '@nestjs/common'
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core'
 import { DeclaredRoutes } from './declared-routes.js'
 import { M2mGuard } from './guard.js'
+import { ResourceMetadataRoute } from './metadata-route.js'
 import { M2M_GUARD_VERIFIER } from './tokens.js'
 
 /**
@@ -33,7 +34,8 @@ export const M2M_GUARD_OPTIONS: string | symbol = MODULE_OPTIONS_TOKEN
 /**
  * Protects every HTTP route of the app: a request needs a valid token unless
  * the route is `@Public()`. Import it once, in the root module. Bad options
- * stop start-up with a TypeError that names the option.
+ * stop start-up with a TypeError that names the option. With the verifier's
+ * `resourceMetadata` option, it also serves the RFC 9728 metadata.
  *
  * @example
  * @Module({
@@ -62,6 +64,7 @@ export const M2M_GUARD_OPTIONS: string | symbol = MODULE_OPTIONS_TOKEN
     },
     { provide: APP_GUARD, useClass: M2mGuard },
     DeclaredRoutes,
+    ResourceMetadataRoute,
   ],
   exports: [M2M_GUARD_VERIFIER],
 })

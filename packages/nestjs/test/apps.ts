@@ -92,7 +92,20 @@ class DocsController {
   }
 }
 
-export const CONTROLLERS = [OpenController, BillingController, DocsController]
+/** Requirements of a base class hold for the controllers derived from it. */
+@AllowClients('ops-console')
+class AdminBase {}
+
+@RequireScopes('orders:admin')
+@Controller('admin')
+class AdminController extends AdminBase {
+  @Get('reindex')
+  reindex(@Auth() auth: AuthResult) {
+    return answer('/admin/reindex', auth)
+  }
+}
+
+export const CONTROLLERS = [OpenController, BillingController, DocsController, AdminController]
 
 export type Platform = 'express' | 'fastify'
 

@@ -75,6 +75,9 @@ describe.each<Platform>(['express', 'fastify'])('on %s', (platform) => {
 
   it('every decorator on a handler must hold', async () => {
     const path = '/both-decorators'
+    const neither = await get(app, path, await bearer({ scope: 'reports:read' }))
+    // Checked in the order written: @RequireScopes first.
+    expect(neither.response.body.error_description).toBe('missing required scope: orders:read')
     const noAnyOf = await get(app, path, await bearer({ scope: 'orders:read' }))
     expect(noAnyOf.response.status).toBe(403)
     expect(noAnyOf.response.body.error_description).toBe(
@@ -113,6 +116,26 @@ describe.each<Platform>(['express', 'fastify'])('on %s', (platform) => {
     )
     expect(ok.response.body).toEqual({ clientId: 'ops-console', scopes: ['invoices:read'] })
     expect(ok.ran).toEqual(['/billing/invoices'])
+  })
+
+  it("checks a base class's requirement, then the derived controller's, in that order", async () => {
+    const neither = await get(
+      app,
+      '/admin/reindex',
+      await bearer({ client_id: 'billing', scope: 'orders:read' }),
+    )
+    expect(neither.response.body.error_description).toBe(
+      "client 'billing' is not allowed to access this resource",
+    )
+    const noScope = await get(app, '/admin/reindex', await bearer({ client_id: 'ops-console' }))
+    expect(noScope.response.body.error_description).toBe('missing required scope: orders:admin')
+    expect([neither.ran, noScope.ran]).toEqual([[], []])
+    const ok = await get(
+      app,
+      '/admin/reindex',
+      await bearer({ client_id: 'ops-console', scope: 'orders:admin' }),
+    )
+    expect(ok.response.status).toBe(200)
   })
 
   it('answers hostile Authorization headers with 400 or 401, never 500', async () => {
