@@ -122,6 +122,15 @@ export const PLAN: readonly PlannedCall[] = [
     why: () => 'ops-console with orders:admin (admin route)',
   },
   {
+    who: 'partner (Entra)',
+    method: 'GET',
+    path: '/orders',
+    expect: 200,
+    // Another issuer, another audience, other keys and claim names (azp, roles): the same route.
+    send: (world, api) => world.partnerApp.tokens.fetch(`${api.url}/orders`),
+    why: (answer) => `partner's issuer, app role orders:read (${count(answer)} orders)`,
+  },
+  {
     who: '(no token)',
     method: 'GET',
     path: '/orders',
@@ -152,6 +161,18 @@ export const PLAN: readonly PlannedCall[] = [
           { client_id: 'billing', scope: 'orders:read orders:write orders:admin' },
           { key: 'foreign', kid: issuer.keys.current.kid },
         )}`,
+      '/orders',
+    ),
+  },
+  {
+    who: '(unknown issuer)',
+    method: 'GET',
+    path: '/orders',
+    expect: 401,
+    // A well-formed token with every scope, from an issuer no API was told to trust.
+    send: sendWith(
+      async ({ stranger }) =>
+        `Bearer ${await stranger.mint({ client_id: 'billing', scope: 'orders:read orders:write orders:admin' })}`,
       '/orders',
     ),
   },

@@ -30,9 +30,11 @@ describe('runDemo', () => {
         'reporting GET /orders/ord_1 200',
         'ops-console GET /orders/ord_1 200',
         'ops-console DELETE /orders/ord_2 204',
+        'partner (Entra) GET /orders 200',
         '(no token) GET /orders 401',
         'billing GET /orders 401',
         '(forged token) GET /orders 401',
+        '(unknown issuer) GET /orders 401',
         'reporting POST /orders 403',
         'intruder GET /orders/ord_1 403',
         'billing DELETE /orders/ord_1 403',
@@ -46,9 +48,11 @@ describe('runDemo', () => {
         'has orders:read (any of orders:read, orders:admin)',
         'has orders:admin (any of orders:read, orders:admin)',
         'ops-console with orders:admin (admin route)',
+        "partner's issuer, app role orders:read (2 orders)",
         'unauthorized: authentication required',
         'invalid_token: token expired',
         'invalid_token: invalid signature',
+        'invalid_token: token issuer is not accepted',
         'insufficient_scope: missing required scope: orders:write',
         'insufficient_scope: requires one of the scopes: orders:read orders:admin',
         "insufficient_scope: client 'billing' is not allowed to access this resource",
@@ -63,7 +67,7 @@ describe('runDemo', () => {
       /^ {2}koa +reporting +POST {3}\/orders +403 +insufficient_scope: missing required scope: orders:write$/m,
     )
     expect(printed).toContain(
-      '42 calls, all as planned: 21 allowed, 9 × 401, 9 × 403, 3 × 503. Express, Koa and Fastify answered alike.',
+      '48 calls, all as planned: 24 allowed, 12 × 401, 9 × 403, 3 × 503. Express, Koa and Fastify answered alike.',
     )
     // Ports vary from run to run; nothing else in the output does.
     expect(printed).not.toMatch(/127\.0\.0\.1/)
@@ -138,6 +142,22 @@ describe('serveInstructions', () => {
       const response = await fetch(list?.[1] ?? '', { headers: { authorization: `Bearer ${access_token}` } })
       expect(response.status).toBe(200)
       await response.body?.cancel()
+
+      // The partner's command: an Entra-shaped token, asked for as Entra wants (scope=…/.default).
+      const partnerGet =
+        /curl -s -u (\S+):(\S+) -d grant_type=client_credentials -d scope=(\S+) (\S+) \|/.exec(text)
+      const [, partnerId = '', partnerSecret = '', scope = '', partnerEndpoint = ''] = partnerGet ?? []
+      expect(partnerEndpoint).toBe(world.partner.tokenEndpoint)
+      const partnerResponse = await fetch(partnerEndpoint, {
+        method: 'POST',
+        headers: { authorization: `Basic ${btoa(`${partnerId}:${partnerSecret}`)}` },
+        body: new URLSearchParams({ grant_type: 'client_credentials', scope }),
+      })
+      const partnerToken = ((await partnerResponse.json()) as { access_token: string }).access_token
+      const koa = world.apis.find((api) => api.framework === 'koa')?.url
+      const asPartner = await fetch(`${koa}/orders`, { headers: { authorization: `Bearer ${partnerToken}` } })
+      expect(asPartner.status).toBe(200)
+      await asPartner.body?.cancel()
     } finally {
       await world.close()
     }

@@ -4,7 +4,7 @@
  */
 import { type Answer, PLAN, type PlannedCall, ROUTES } from './plan.js'
 import { type DemoRow, formatTable, summarize } from './table.js'
-import { type Api, CLIENTS, startWorld, type World } from './world.js'
+import { type Api, CLIENTS, PARTNER, startWorld, type World } from './world.js'
 
 /** Where the demo writes: `process.stdout` or anything with `write(text)`. */
 export interface Output {
@@ -97,11 +97,13 @@ function introduction(): string[] {
   const routeWidth = Math.max(...ROUTES.map(([method, path]) => `${method} ${path}`.length))
   const methodWidth = Math.max(...ROUTES.map(([method]) => method.length))
   return [
-    'm2m-guard demo: a local authorization server, the same orders API on Express, Koa and',
-    'Fastify, and four services calling it with client-credentials tokens.',
+    "m2m-guard demo: a local authorization server, a partner's Entra-shaped one, the same orders",
+    'API on Express, Koa and Fastify trusting both, and five services calling it with',
+    'client-credentials tokens.',
     '',
     '  clients and the scopes they may have',
     ...Object.entries(CLIENTS).map(([id, scopes]) => `    ${id.padEnd(clientWidth)}  ${scopes.join(' ')}`),
+    `    ${'partner'.padEnd(clientWidth)}  ${PARTNER.roles.join(' ')} (an app role, at the partner's Entra tenant)`,
     '',
     '  routes and what they require',
     ...ROUTES.map(

@@ -1,11 +1,13 @@
 /**
  * Everything the demo runs, on 127.0.0.1 with free ports: the local
- * authorization server with four registered clients, the orders API on
- * Express, Koa and Fastify (all trusting that issuer), and one token client
- * per registered client.
+ * authorization server with four registered clients, a partner's Entra-shaped
+ * issuer with one app, the orders API on Express, Koa and Fastify (all trusting
+ * both issuers, each with its own audience and keys), one token client per
+ * registered client, and a third issuer that nobody configured.
  */
 import { randomBytes } from 'node:crypto'
 import { createTokenClient, type TokenClient } from '@m2m-guard/client'
+import { entra } from '@m2m-guard/core'
 import { type AuthServer, createAuthServer } from '@m2m-guard/testing'
 import { createApp as createExpressApp } from '../express-orders/app.js'
 import { buildApp as buildFastifyApp } from '../fastify-orders/app.js'
@@ -15,6 +17,15 @@ import { listening, type RunningServer } from '../shared/listening.js'
 export const HOST = '127.0.0.1'
 /** The orders API's identifier at the issuer: the `aud` of its tokens. */
 export const AUDIENCE = 'https://orders.example'
+
+/** The partner's Entra tenant, the orders API's application id there, and the partner's app. */
+export const PARTNER = {
+  tenantId: '4d1c3f5e-8a2b-4c6d-9e0f-1a2b3c4d5e6f',
+  apiAppId: 'b0a1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d',
+  appId: '7f6e5d4c-3b2a-4190-8f7e-6d5c4b3a2910',
+  /** The app role the partner's admin granted its app: Entra puts it in `roles`. */
+  roles: ['orders:read'],
+}
 
 export const FRAMEWORKS = ['express', 'koa', 'fastify'] as const
 export type Framework = (typeof FRAMEWORKS)[number]
@@ -29,7 +40,8 @@ export const CLIENTS = {
 export type ClientId = keyof typeof CLIENTS
 
 export interface DemoClient {
-  readonly clientId: ClientId
+  /** One of {@link CLIENTS} at the local issuer; the partner's app id at the partner's. */
+  readonly clientId: string
   readonly clientSecret: string
   readonly scopes: readonly string[]
   /** Gets, caches and renews this client's tokens; `tokens.fetch()` sends them. */
@@ -42,8 +54,14 @@ export interface Api extends RunningServer {
 
 export interface World {
   readonly issuer: AuthServer
+  /** The partner's issuer, shaped like Microsoft Entra ID (v2.0 tokens). */
+  readonly partner: AuthServer
+  /** An issuer no API trusts: its tokens are refused however valid they look. */
+  readonly stranger: AuthServer
   readonly apis: readonly Api[]
   readonly clients: Readonly<Record<ClientId, DemoClient>>
+  /** The partner's app: an Entra client asking for `api://<orders app id>/.default`. */
+  readonly partnerApp: DemoClient
   /** Starts one more API of `framework`, with a verifier of its own: nothing cached. */
   startApi(framework: Framework): Promise<Api>
   /** Closes every API it started, then the issuer. Safe to call twice. */
@@ -65,11 +83,32 @@ export async function startWorld(): Promise<World> {
       scopes: [...scopes],
     })),
   })
+  const partnerSecret = randomBytes(12).toString('base64url')
+  const partner = await createAuthServer({
+    flavor: 'entra',
+    tenant: PARTNER.tenantId,
+    audience: PARTNER.apiAppId,
+    tokenLifetime: 3600,
+    clients: [{ clientId: PARTNER.appId, clientSecret: partnerSecret, scopes: PARTNER.roles }],
+  })
+  const stranger = await createAuthServer({ audience: AUDIENCE })
+  const servers = [issuer, partner, stranger]
 
   const running = new Set<Api>()
   async function startApi(framework: Framework): Promise<Api> {
-    // Each API discovers the issuer's keys from its metadata, as a real deployment would.
-    const options = { issuer: issuer.issuer, audience: AUDIENCE }
+    // One verifier, two issuer profiles: the token's `iss` picks one, with its own audience and keys.
+    const options = {
+      issuers: [
+        // Its keys discovered from its metadata, as a real deployment would.
+        { issuer: issuer.issuer, audience: AUDIENCE },
+        // The Entra preset (azp, roles, v1 and v2 issuers), pointed at the local stand-in of login.microsoftonline.com.
+        {
+          ...entra({ tenantId: PARTNER.tenantId, audience: PARTNER.apiAppId }),
+          issuer: partner.issuer,
+          jwksUri: partner.jwksUri,
+        },
+      ],
+    }
     let server: RunningServer
     if (framework === 'fastify') {
       const app = await buildFastifyApp(options)
@@ -99,19 +138,33 @@ export async function startWorld(): Promise<World> {
         return [clientId, { clientId, clientSecret, scopes, tokens }]
       }),
     ) as unknown as Record<ClientId, DemoClient>
+    const partnerApp = {
+      clientId: PARTNER.appId,
+      clientSecret: partnerSecret,
+      scopes: PARTNER.roles,
+      tokens: createTokenClient({
+        tokenEndpoint: partner.tokenEndpoint,
+        clientId: PARTNER.appId,
+        clientSecret: partnerSecret,
+        scope: `api://${PARTNER.apiAppId}/.default`,
+      }),
+    }
     return {
       issuer,
+      partner,
+      stranger,
       apis,
       clients,
+      partnerApp,
       startApi,
       close: async () => {
         await Promise.all([...running].map((api) => api.close()))
-        await issuer.close()
+        await Promise.all(servers.map((server) => server.close()))
       },
     }
   } catch (error) {
     await Promise.all([...running].map((api) => api.close()))
-    await issuer.close()
+    await Promise.all(servers.map((server) => server.close()))
     throw error
   }
 }
