@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process'
 import { PassThrough } from 'node:stream'
+import { fileURLToPath } from 'node:url'
 import { type Io, run } from '@m2m-guard/cli'
 import { afterEach, describe, expect, it } from 'vitest'
 import { cli, killAll } from './run-cli.js'
@@ -50,6 +52,20 @@ describe('m2m-guard usage', () => {
       expect(result?.stderr).toContain(message)
       expect(result?.stderr).not.toMatch(noStack)
     }
+  })
+
+  it('stays quiet when the reader closes the pipe early (| head)', async () => {
+    const bin = fileURLToPath(new URL('../bin/m2m-guard.js', import.meta.url))
+    const child = spawn(process.execPath, [bin, 'explain', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    child.stdout.destroy()
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve))
+    clearTimeout(timer)
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
   })
 
   it('colours only a TTY, and not with NO_COLOR', async () => {
