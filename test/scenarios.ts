@@ -5,6 +5,7 @@
  * (core's wording, an adapter's headers) shows up here.
  */
 import type { AuthServer, MintOptions } from '@m2m-guard/testing'
+import type { DpopKey, TestCertificate } from './support/proofs.js'
 import type { Adapter } from './support/services.js'
 
 export const REALM = 'orders'
@@ -237,5 +238,344 @@ export const SCENARIOS: readonly Scenario[] = [
       "client 'reporting' is not allowed to access this resource",
       `Bearer realm="${REALM}", error="insufficient_scope", error_description="client 'reporting' is not allowed to access this resource"`,
     ),
+  },
+]
+
+/**
+ * Sender-constrained rows (DPoP, RFC 9449; certificate-bound tokens, RFC
+ * 8705), for the adapters that pass the whole request (Express, Koa,
+ * Fastify). Each row sends one or more requests and checks the last answer.
+ * The routes and their verifiers are in support/services.ts (`bound`).
+ */
+export interface BindingContext {
+  readonly issuer: AuthServer
+  /** The frozen time of the verifiers, in seconds: proofs are made at it. */
+  readonly now: number
+  /** The service's absolute URL of `path`, as the client addresses it. */
+  url(path: string): string
+  /** Proof keys: the client's own and a thief's. */
+  readonly key: DpopKey
+  readonly thief: DpopKey
+  /** URL-encoded PEM of the client's certificate and of another one (nginx `x-ssl-client-cert`). */
+  readonly certificates: { readonly client: TestCertificate; readonly other: TestCertificate }
+  send(method: 'GET' | 'POST', path: string, headers: Record<string, string>): Promise<BindingResponse>
+}
+
+export interface BindingResponse {
+  readonly status: number
+  readonly headers: Record<string, string | undefined>
+  readonly body: unknown
+}
+
+export interface BindingScenario {
+  readonly name: string
+  /** The path whose handler may run (or must not). */
+  readonly path: string
+  run(context: BindingContext): Promise<BindingResponse>
+  readonly status: number
+  readonly wwwAuthenticate: string | undefined
+  readonly body: unknown
+  /** Whether the answer carries a `DPoP-Nonce`. */
+  readonly dpopNonce: boolean
+  /** Requests of the row before the last that reach the handler (a first use before a replay). */
+  readonly earlierPasses?: number
+}
+
+export const DPOP_ALGS = 'ES256 EdDSA PS256 RS256'
+const dpopBound = (context: BindingContext, key = context.key) =>
+  context.issuer.mint({ client_id: 'billing', scope: 'orders:read', cnf: { jkt: key.jkt } })
+
+/** A DPoP request to `path`: the token, and a proof made by `signer` (the client's key unless stolen). */
+async function dpopCall(
+  context: BindingContext,
+  path: string,
+  options: {
+    token?: string
+    signer?: DpopKey
+    method?: 'GET' | 'POST'
+    claims?: Record<string, unknown>
+    proofUrl?: string
+  } = {},
+) {
+  const token = options.token ?? (await dpopBound(context))
+  const method = options.method ?? 'GET'
+  const signer = options.signer ?? context.key
+  const proof = await signer.proof(
+    { method, url: options.proofUrl ?? context.url(path), token, iat: context.now },
+    options.claims,
+  )
+  return { method, headers: { authorization: `DPoP ${token}`, dpop: proof } }
+}
+
+const dpopOk = {
+  status: 200,
+  wwwAuthenticate: undefined,
+  body: { clientId: 'billing', scopes: ['orders:read'] },
+  dpopNonce: false,
+}
+const dpopRefused = (
+  error: string,
+  description: string,
+  options: { bearer?: boolean; nonce?: boolean } = {},
+) => ({
+  status: 401,
+  wwwAuthenticate: `${options.bearer === false ? '' : 'Bearer, '}DPoP error="${error}", error_description="${description}", algs="${DPOP_ALGS}"`,
+  body: { error, error_description: description },
+  dpopNonce: options.nonce === true,
+})
+const certificateRefused = (description: string) => ({
+  status: 401,
+  wwwAuthenticate: `Bearer error="invalid_token", error_description="${description}"`,
+  body: { error: 'invalid_token', error_description: description },
+  dpopNonce: false,
+})
+
+export const BINDING_SCENARIOS: readonly BindingScenario[] = [
+  {
+    name: 'DPoP: a bound token with a proof of its key',
+    path: '/dpop',
+    run: async (context) => {
+      const { method, headers } = await dpopCall(context, '/dpop')
+      return context.send(method, '/dpop', headers)
+    },
+    ...dpopOk,
+  },
+  {
+    name: 'DPoP: a POST with its own proof, the token reused from the cache',
+    path: '/dpop',
+    run: async (context) => {
+      const token = await dpopBound(context)
+      await context.send('GET', '/dpop', (await dpopCall(context, '/dpop', { token })).headers)
+      return context.send(
+        'POST',
+        '/dpop',
+        (await dpopCall(context, '/dpop', { token, method: 'POST' })).headers,
+      )
+    },
+    ...dpopOk,
+  },
+  {
+    name: 'DPoP: a plain Bearer token still passes where DPoP is optional',
+    path: '/dpop',
+    run: async (context) =>
+      context.send('GET', '/dpop', {
+        authorization: `Bearer ${await context.issuer.mint({ client_id: 'billing', scope: 'orders:read' })}`,
+      }),
+    ...dpopOk,
+  },
+  {
+    name: 'DPoP: no credentials get both challenges',
+    path: '/dpop',
+    run: (context) => context.send('GET', '/dpop', {}),
+    status: 401,
+    wwwAuthenticate: `Bearer, DPoP algs="${DPOP_ALGS}"`,
+    body: { error: 'unauthorized', error_description: 'authentication required' },
+    dpopNonce: false,
+  },
+  {
+    name: 'DPoP: a bound token used as Bearer (stolen, no key)',
+    path: '/dpop',
+    run: async (context) =>
+      context.send('GET', '/dpop', { authorization: `Bearer ${await dpopBound(context)}` }),
+    status: 401,
+    wwwAuthenticate: `Bearer error="invalid_token", error_description="a DPoP-bound token must be sent with the DPoP scheme", DPoP algs="${DPOP_ALGS}"`,
+    body: {
+      error: 'invalid_token',
+      error_description: 'a DPoP-bound token must be sent with the DPoP scheme',
+    },
+    dpopNonce: false,
+  },
+  {
+    name: 'DPoP: no proof header',
+    path: '/dpop',
+    run: async (context) =>
+      context.send('GET', '/dpop', { authorization: `DPoP ${await dpopBound(context)}` }),
+    ...dpopRefused('invalid_dpop_proof', 'the DPoP scheme needs a DPoP proof header'),
+  },
+  {
+    name: 'DPoP: a proof by another key (stolen token)',
+    path: '/dpop',
+    run: async (context) => {
+      const { method, headers } = await dpopCall(context, '/dpop', { signer: context.thief })
+      return context.send(method, '/dpop', headers)
+    },
+    ...dpopRefused('invalid_token', 'DPoP proof key does not match the token binding'),
+  },
+  {
+    name: 'DPoP: a proof for another method',
+    path: '/dpop',
+    run: async (context) => context.send('POST', '/dpop', (await dpopCall(context, '/dpop')).headers),
+    ...dpopRefused('invalid_dpop_proof', "DPoP proof 'htm' does not match the request method"),
+  },
+  {
+    name: 'DPoP: a proof for another URL',
+    path: '/dpop',
+    run: async (context) =>
+      context.send(
+        'GET',
+        '/dpop',
+        (await dpopCall(context, '/dpop', { proofUrl: context.url('/orders') })).headers,
+      ),
+    ...dpopRefused('invalid_dpop_proof', "DPoP proof 'htu' does not match the request URL"),
+  },
+  {
+    name: 'DPoP: a proof for another token',
+    path: '/dpop',
+    run: async (context) => {
+      const { headers } = await dpopCall(context, '/dpop')
+      return context.send('GET', '/dpop', { ...headers, authorization: `DPoP ${await dpopBound(context)}` })
+    },
+    ...dpopRefused('invalid_dpop_proof', "DPoP proof 'ath' does not match the access token"),
+  },
+  {
+    name: 'DPoP: a proof too old',
+    path: '/dpop',
+    run: async (context) => {
+      const iat = context.now - 600
+      return context.send('GET', '/dpop', (await dpopCall(context, '/dpop', { claims: { iat } })).headers)
+    },
+    ...dpopRefused('invalid_dpop_proof', 'DPoP proof is too old'),
+  },
+  {
+    name: 'DPoP: a proof with a private key in its jwk',
+    path: '/dpop',
+    run: async (context) => {
+      const { headers } = await dpopCall(context, '/dpop')
+      const [header, payload] = headers.dpop.split('.') as [string, string]
+      const jwk = { ...JSON.parse(Buffer.from(header, 'base64url').toString()).jwk, d: 'AAAA' }
+      const forged = `${Buffer.from(JSON.stringify({ typ: 'dpop+jwt', alg: 'ES256', jwk })).toString('base64url')}.${payload}.AAAA`
+      return context.send('GET', '/dpop', { ...headers, dpop: forged })
+    },
+    ...dpopRefused('invalid_dpop_proof', "DPoP proof 'jwk' header carries private key material"),
+  },
+  {
+    name: 'DPoP: an unsigned proof (alg none)',
+    path: '/dpop',
+    run: async (context) => {
+      const { headers } = await dpopCall(context, '/dpop')
+      const [header, payload] = headers.dpop.split('.') as [string, string]
+      const jwk = JSON.parse(Buffer.from(header, 'base64url').toString()).jwk
+      const unsigned = `${Buffer.from(JSON.stringify({ typ: 'dpop+jwt', alg: 'none', jwk })).toString('base64url')}.${payload}.AAAA`
+      return context.send('GET', '/dpop', { ...headers, dpop: unsigned })
+    },
+    ...dpopRefused('invalid_dpop_proof', "DPoP proof 'alg' is not one of the accepted algorithms"),
+  },
+  {
+    name: 'DPoP: a replayed proof (memory store, one instance)',
+    path: '/dpop',
+    run: async (context) => {
+      const { method, headers } = await dpopCall(context, '/dpop')
+      const first = await context.send(method, '/dpop', headers)
+      if (first.status !== 200) throw new Error(`the first use answered ${first.status}`)
+      return context.send(method, '/dpop', headers)
+    },
+    ...dpopRefused('invalid_dpop_proof', 'DPoP proof has been used before'),
+    earlierPasses: 1,
+  },
+  {
+    name: 'DPoP required: Bearer gets the DPoP challenge alone',
+    path: '/dpop-required',
+    run: async (context) =>
+      context.send('GET', '/dpop-required', {
+        authorization: `Bearer ${await context.issuer.mint({ client_id: 'billing', scope: 'orders:read' })}`,
+      }),
+    status: 401,
+    wwwAuthenticate: `DPoP algs="${DPOP_ALGS}"`,
+    body: { error: 'unauthorized', error_description: 'DPoP authentication required' },
+    dpopNonce: false,
+  },
+  {
+    name: 'DPoP required: a bound token with its proof',
+    path: '/dpop-required',
+    run: async (context) =>
+      context.send('GET', '/dpop-required', (await dpopCall(context, '/dpop-required')).headers),
+    ...dpopOk,
+  },
+  {
+    name: 'DPoP nonce: the first proof gets use_dpop_nonce and a DPoP-Nonce',
+    path: '/dpop-nonce',
+    run: async (context) =>
+      context.send('GET', '/dpop-nonce', (await dpopCall(context, '/dpop-nonce')).headers),
+    ...dpopRefused('use_dpop_nonce', 'DPoP proof needs a nonce', { nonce: true }),
+  },
+  {
+    name: 'DPoP nonce: round trip, the retry with the nonce passes',
+    path: '/dpop-nonce',
+    run: async (context) => {
+      const token = await dpopBound(context)
+      const first = await context.send(
+        'GET',
+        '/dpop-nonce',
+        (await dpopCall(context, '/dpop-nonce', { token })).headers,
+      )
+      const nonce = first.headers['dpop-nonce']
+      if (first.status !== 401 || nonce === undefined) throw new Error('no nonce was handed out')
+      return context.send(
+        'GET',
+        '/dpop-nonce',
+        (await dpopCall(context, '/dpop-nonce', { token, claims: { nonce } })).headers,
+      )
+    },
+    ...dpopOk,
+  },
+  {
+    name: 'DPoP nonce: a made-up nonce',
+    path: '/dpop-nonce',
+    run: async (context) =>
+      context.send(
+        'GET',
+        '/dpop-nonce',
+        (await dpopCall(context, '/dpop-nonce', { claims: { nonce: 'AAAAAAAAAAAAAAAAAAAAAA' } })).headers,
+      ),
+    ...dpopRefused('use_dpop_nonce', 'DPoP proof nonce is not current', { nonce: true }),
+  },
+  {
+    name: 'mTLS (proxy header): the bound certificate',
+    path: '/mtls',
+    run: async (context) =>
+      context.send('GET', '/mtls', {
+        authorization: `Bearer ${await context.issuer.mint({ client_id: 'billing', scope: 'orders:read', cnf: { 'x5t#S256': context.certificates.client.thumbprint } })}`,
+        'x-ssl-client-cert': encodeURIComponent(context.certificates.client.pem),
+      }),
+    ...dpopOk,
+  },
+  {
+    name: 'mTLS (proxy header): another certificate',
+    path: '/mtls',
+    run: async (context) =>
+      context.send('GET', '/mtls', {
+        authorization: `Bearer ${await context.issuer.mint({ client_id: 'billing', scope: 'orders:read', cnf: { 'x5t#S256': context.certificates.client.thumbprint } })}`,
+        'x-ssl-client-cert': encodeURIComponent(context.certificates.other.pem),
+      }),
+    ...certificateRefused('the client certificate does not match the token binding'),
+  },
+  {
+    name: 'mTLS (proxy header): no certificate',
+    path: '/mtls',
+    run: async (context) =>
+      context.send('GET', '/mtls', {
+        authorization: `Bearer ${await context.issuer.mint({ client_id: 'billing', scope: 'orders:read', cnf: { 'x5t#S256': context.certificates.client.thumbprint } })}`,
+      }),
+    ...certificateRefused('the token is bound to a client certificate; none was presented'),
+  },
+  {
+    name: 'mTLS (proxy header): a header that does not parse',
+    path: '/mtls',
+    run: async (context) =>
+      context.send('GET', '/mtls', {
+        authorization: `Bearer ${await context.issuer.mint({ client_id: 'billing', scope: 'orders:read', cnf: { 'x5t#S256': context.certificates.client.thumbprint } })}`,
+        'x-ssl-client-cert': 'not%20a%20certificate',
+      }),
+    ...certificateRefused('the token is bound to a client certificate; none was presented'),
+  },
+  {
+    name: 'mTLS required: an unbound token',
+    path: '/mtls',
+    run: async (context) =>
+      context.send('GET', '/mtls', {
+        authorization: `Bearer ${await context.issuer.mint({ client_id: 'billing', scope: 'orders:read' })}`,
+        'x-ssl-client-cert': encodeURIComponent(context.certificates.client.pem),
+      }),
+    ...certificateRefused('the access token must be bound to a client certificate'),
   },
 ]

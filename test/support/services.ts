@@ -30,6 +30,18 @@ export type Adapter = 'express' | 'koa' | 'fastify' | 'fetch' | 'hono' | 'nestjs
 export interface Verifiers {
   main: Verifier
   cold: Verifier
+  /** Sender-constrained routes (Express, Koa, Fastify): see {@link BOUND_ROUTES}. */
+  bound?: Partial<Record<BoundRoute, Verifier>>
+}
+
+/** Routes guarded by a verifier with `dpop` or `mtls`, each requiring `orders:read`. */
+export type BoundRoute = '/dpop' | '/dpop-required' | '/dpop-nonce' | '/mtls'
+export const BOUND_REQUIREMENT: Requirement = { scopes: ['orders:read'] }
+
+function boundRoutes(verifiers: Verifiers): Array<[string, Verifier]> {
+  return Object.entries(verifiers.bound ?? {}).filter(
+    (entry): entry is [string, Verifier] => entry[1] !== undefined,
+  )
 }
 
 export interface Service {
@@ -61,7 +73,8 @@ const answer = (auth: { clientId: string | undefined; scopes: readonly string[] 
   scopes: auth.scopes,
 })
 
-function expressService(app: typeof express, { main, cold }: Verifiers): Promise<Service> {
+function expressService(app: typeof express, verifiers: Verifiers): Promise<Service> {
+  const { main, cold } = verifiers
   const calls: string[] = []
   const guard = createExpressGuard(main)
   const router = app.Router()
@@ -75,12 +88,21 @@ function expressService(app: typeof express, { main, cold }: Verifiers): Promise
     calls.push(req.path)
     res.json(answer(req.auth))
   })
+  for (const [path, verifier] of boundRoutes(verifiers)) {
+    for (const method of ['get', 'post'] as const) {
+      router[method](path, createExpressGuard(verifier).require(BOUND_REQUIREMENT), (req, res) => {
+        calls.push(req.path)
+        res.json(answer(req.auth))
+      })
+    }
+  }
   const server = app()
   server.use(router)
   return listen(server, calls)
 }
 
-function koaService(App: typeof Koa, { main, cold }: Verifiers): Promise<Service> {
+function koaService(App: typeof Koa, verifiers: Verifiers): Promise<Service> {
+  const { main, cold } = verifiers
   const calls: string[] = []
   const guard = createKoaGuard(main)
   const router = new Router()
@@ -94,12 +116,21 @@ function koaService(App: typeof Koa, { main, cold }: Verifiers): Promise<Service
     calls.push(ctx.path)
     ctx.body = answer(ctx.state.auth)
   })
+  for (const [path, verifier] of boundRoutes(verifiers)) {
+    for (const method of ['get', 'post'] as const) {
+      router[method](path, createKoaGuard(verifier).require(BOUND_REQUIREMENT), (ctx) => {
+        calls.push(ctx.path)
+        ctx.body = answer(ctx.state.auth)
+      })
+    }
+  }
   const app = new App()
   app.use(router.routes()).use(router.allowedMethods())
   return listen(app.callback(), calls)
 }
 
-async function fastifyService(create: typeof fastify, { main, cold }: Verifiers): Promise<Service> {
+async function fastifyService(create: typeof fastify, verifiers: Verifiers): Promise<Service> {
+  const { main, cold } = verifiers
   const calls: string[] = []
   const app = create()
   await app.register(m2mGuard, { verifier: main })
@@ -118,6 +149,20 @@ async function fastifyService(create: typeof fastify, { main, cold }: Verifiers)
     calls.push(request.url)
     return answer(request.auth)
   })
+  for (const [path, verifier] of boundRoutes(verifiers)) {
+    const onRequest = createFastifyGuard(verifier).require(BOUND_REQUIREMENT)
+    for (const method of ['GET', 'POST'] as const) {
+      app.route({
+        method,
+        url: path,
+        onRequest,
+        handler: async (request) => {
+          calls.push(request.url)
+          return answer(request.auth)
+        },
+      })
+    }
+  }
   const address = await app.listen({ port: 0, host: '127.0.0.1' })
   return { url: address, calls, close: () => app.close() }
 }

@@ -2,7 +2,8 @@
  * @m2m-guard/core/adapter: what framework adapters share, kept off the main
  * entry so that users see only what they call. An adapter parses its options
  * with {@link resolveGuardOptions}, then translates each request into a
- * `verifier.authorize()` call and each `AuthError` into a response.
+ * `verifier.authorize()` call (with {@link requestInfo}: method, URL,
+ * headers, TLS peer certificate) and each `AuthError` into a response.
  *
  * @example
  * import { resolveGuardOptions } from '@m2m-guard/core/adapter'
@@ -11,3 +12,5 @@
  */
 export { declareRequirement, isVerifier, resolveGuardOptions } from './adapter/guard-options.js'
 export { type MetadataRoute, requiredMetadataRoute, resourceMetadataRoute } from './adapter/metadata-route.js'
+export { firstForwarded, peerCertificate, type RequestSource, requestInfo } from './adapter/request-info.js'
+export type { RequestHeaders, RequestInfo } from './request/request-info.js'

@@ -4,10 +4,17 @@
  * metrics. The properties follow the `http-errors` convention (`status`,
  * `statusCode`, `expose`, `headers`) that Express, Koa and Fastify understand.
  */
-import { type ChallengeParams, formatChallenge } from './challenge.js'
+import { BEARER_ONLY, type ChallengeParams, type ChallengeSchemes, formatChallenges } from './challenge.js'
+import type { BindingFailureReason } from './policy/binding-failure.js'
 
 /** RFC 6750 §3.1 error codes. */
 export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
+
+/** RFC 9449 §7.1 error codes of the DPoP scheme (beside `invalid_token` and the others). */
+export type DpopErrorCode = 'invalid_dpop_proof' | 'use_dpop_nonce'
+
+/** Every error code a challenge can carry. */
+export type AuthErrorCode = BearerErrorCode | DpopErrorCode
 
 /**
  * Stable, fine-grained reasons. Safe to use as metric labels: the set is
@@ -36,6 +43,8 @@ export type AuthErrorReason =
   | 'client_not_allowed'
   | 'issuer_not_allowed'
   | 'keys_unavailable'
+  | 'replay_store_unavailable'
+  | BindingFailureReason
 
 /** The JSON body adapters send: `{ error, error_description }`. */
 export interface AuthErrorBody {
@@ -45,7 +54,13 @@ export interface AuthErrorBody {
 
 // Each error's challenge attributes, so that the verifier can add what only it
 // knows (RFC 9728's resource_metadata) without every error site carrying it.
-const challenges = new WeakMap<AuthError, ChallengeParams>()
+/** What an error's challenge is made of: its attributes, the schemes it names, a DPoP nonce to hand out. */
+interface ChallengeState {
+  readonly params: ChallengeParams
+  readonly schemes: ChallengeSchemes
+  readonly dpopNonce: string | undefined
+}
+const challenges = new WeakMap<AuthError, ChallengeState>()
 
 // Marks AuthErrors across copies of this package (two versions installed side
 // by side, or a bundled copy), where `instanceof` against one class would miss
@@ -54,7 +69,7 @@ const BRAND = Symbol.for('m2m-guard.AuthError')
 
 interface AuthErrorInit {
   status: number
-  code: BearerErrorCode | undefined
+  code: AuthErrorCode | undefined
   reason: AuthErrorReason
   description: string
   realm: string | undefined
@@ -83,8 +98,8 @@ export class AuthError extends Error {
   readonly statusCode: number
   /** The message is safe to show to the client (http-errors convention). */
   readonly expose = true
-  /** RFC 6750 error code, if the outcome has one. */
-  readonly code: BearerErrorCode | undefined
+  /** RFC 6750 (or RFC 9449) error code, if the outcome has one. */
+  readonly code: AuthErrorCode | undefined
   /** Stable identifier of what went wrong, for logs and metrics. */
   readonly reason: AuthErrorReason
   /** Human-readable description, sent to the client as `error_description`. */
@@ -93,7 +108,9 @@ export class AuthError extends Error {
   readonly wwwAuthenticate: string | undefined
   /** Seconds after which the client may retry (503 only). */
   readonly retryAfter: number | undefined
-  /** Response headers: `WWW-Authenticate` and/or `Retry-After`. */
+  /** The DPoP server nonce sent with this answer (`DPoP-Nonce`), if any. */
+  readonly dpopNonce: string | undefined = undefined
+  /** Response headers: `WWW-Authenticate`, `Retry-After`, `DPoP-Nonce`, as they apply. */
   readonly headers: Readonly<Record<string, string>>
   /** Response body. */
   readonly body: AuthErrorBody
@@ -124,9 +141,9 @@ export class AuthError extends Error {
           scope: init.scope,
         }
       : undefined
-    if (params !== undefined) challenges.set(this, params)
-    this.wwwAuthenticate = params === undefined ? undefined : formatChallenge(params)
-    this.headers = responseHeaders(this.wwwAuthenticate, this.retryAfter)
+    if (params !== undefined) challenges.set(this, { params, schemes: BEARER_ONLY, dpopNonce: undefined })
+    this.wwwAuthenticate = params === undefined ? undefined : formatChallenges(params, BEARER_ONLY)
+    this.headers = responseHeaders(this.wwwAuthenticate, this.retryAfter, undefined)
     this.body = Object.freeze({ error: bodyError, error_description: init.description })
     Object.defineProperty(this, BRAND, { value: true })
   }
@@ -135,11 +152,41 @@ export class AuthError extends Error {
 function responseHeaders(
   wwwAuthenticate: string | undefined,
   retryAfter: number | undefined,
+  dpopNonce: string | undefined,
 ): Readonly<Record<string, string>> {
   const headers: Record<string, string> = {}
   if (wwwAuthenticate !== undefined) headers['WWW-Authenticate'] = wwwAuthenticate
   if (retryAfter !== undefined) headers['Retry-After'] = String(retryAfter)
+  if (dpopNonce !== undefined) headers['DPoP-Nonce'] = dpopNonce
   return Object.freeze(headers)
+}
+
+/** Rewrites the challenge of `error` from `state`: the verifier's late additions, before it throws. */
+function rechallenge(error: AuthError, state: ChallengeState): void {
+  challenges.set(error, state)
+  const wwwAuthenticate = formatChallenges(state.params, state.schemes)
+  // The fields are readonly to users; these are their late writes, before the error is thrown.
+  Object.defineProperty(error, 'wwwAuthenticate', { value: wwwAuthenticate })
+  Object.defineProperty(error, 'dpopNonce', { value: state.dpopNonce })
+  Object.defineProperty(error, 'headers', {
+    value: responseHeaders(wwwAuthenticate, error.retryAfter, state.dpopNonce),
+  })
+}
+
+/**
+ * Challenges `error` with every scheme a verifier that accepts DPoP names
+ * (RFC 9449 §7.2: `Bearer, DPoP algs="…"`, the error on the scheme the
+ * request used), and hands out `dpopNonce` with it. Errors without a
+ * challenge (503) are left as they are.
+ */
+export function addDpopChallenge(
+  error: AuthError,
+  schemes: ChallengeSchemes,
+  dpopNonce: string | undefined,
+): void {
+  const state = challenges.get(error)
+  if (state === undefined) return
+  rechallenge(error, { ...state, schemes, dpopNonce })
 }
 
 /**
@@ -148,15 +195,10 @@ function responseHeaders(
  * leaves it through here.
  */
 export function addResourceMetadata(error: AuthError, url: string): void {
-  const params = challenges.get(error)
-  if (params === undefined || params.resourceMetadata !== undefined) return
+  const state = challenges.get(error)
+  if (state === undefined || state.params.resourceMetadata !== undefined) return
   if (error.status !== 401 && error.status !== 403) return
-  const next = { ...params, resourceMetadata: url }
-  challenges.set(error, next)
-  const wwwAuthenticate = formatChallenge(next)
-  // The fields are readonly to users; this is their one late write, before the error is thrown.
-  Object.defineProperty(error, 'wwwAuthenticate', { value: wwwAuthenticate })
-  Object.defineProperty(error, 'headers', { value: responseHeaders(wwwAuthenticate, error.retryAfter) })
+  rechallenge(error, { ...state, params: { ...state.params, resourceMetadata: url } })
 }
 
 type ErrorArgs = {
@@ -224,6 +266,44 @@ export class KeysUnavailableError extends AuthError {
   constructor(args: Omit<ErrorArgs, 'reason' | 'realm'> & { retryAfter: number }) {
     super(
       { ...args, reason: 'keys_unavailable', realm: undefined, status: 503, code: undefined },
+      'temporarily_unavailable',
+      false,
+    )
+  }
+}
+
+/**
+ * 401 `invalid_dpop_proof` (RFC 9449 §7.1): the DPoP proof is missing,
+ * malformed, for another request, too old, or replayed. A new proof (not a
+ * new token) fixes it.
+ */
+export class InvalidDpopProofError extends AuthError {
+  override name = 'InvalidDpopProofError'
+  constructor(args: ErrorArgs) {
+    super({ ...args, realm: args.realm, status: 401, code: 'invalid_dpop_proof' }, 'invalid_dpop_proof', true)
+  }
+}
+
+/**
+ * 401 `use_dpop_nonce` (RFC 9449 §9): the proof lacks the API's current
+ * nonce; the answer carries one in `DPoP-Nonce` for the client to retry with.
+ */
+export class UseDpopNonceError extends AuthError {
+  override name = 'UseDpopNonceError'
+  constructor(args: ErrorArgs) {
+    super({ ...args, realm: args.realm, status: 401, code: 'use_dpop_nonce' }, 'use_dpop_nonce', true)
+  }
+}
+
+/**
+ * 503: the DPoP replay store failed or did not answer in time, so a replay
+ * cannot be ruled out; the request fails closed. Retry after `retryAfter` seconds.
+ */
+export class ReplayStoreUnavailableError extends AuthError {
+  override name = 'ReplayStoreUnavailableError'
+  constructor(args: Omit<ErrorArgs, 'reason' | 'realm'> & { retryAfter: number }) {
+    super(
+      { ...args, reason: 'replay_store_unavailable', realm: undefined, status: 503, code: undefined },
       'temporarily_unavailable',
       false,
     )

@@ -44,6 +44,8 @@ export type VerifierEvent =
       kid: string | undefined
       alg: string
     }
+  | { type: 'client_certificate_unreadable'; why: string }
+  | { type: 'replay_store_failed'; error: string }
   | {
       type: 'token_rejected'
       /** Set once the token's `iss` selected an issuer profile. */

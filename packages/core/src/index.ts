@@ -9,17 +9,22 @@
  */
 
 export { isVerifier, resolveGuardOptions } from './adapter/guard-options.js'
-export { type ChallengeParams, formatChallenge } from './challenge.js'
+export { type ChallengeParams, type ChallengeScheme, formatChallenge } from './challenge.js'
 export {
   AuthError,
   type AuthErrorBody,
+  type AuthErrorCode,
   type AuthErrorReason,
   type BearerErrorCode,
+  type DpopErrorCode,
   InsufficientScopeError,
+  InvalidDpopProofError,
   InvalidRequestError,
   InvalidTokenError,
   KeysUnavailableError,
   MissingTokenError,
+  ReplayStoreUnavailableError,
+  UseDpopNonceError,
 } from './errors.js'
 export type { EventHandler, KeyFetchTrigger, VerifierEvent } from './events.js'
 export { type Auth0Options, auth0 } from './issuers/auth0.js'
@@ -41,8 +46,19 @@ export {
   type SingleIssuerOptions,
   type VerifierOptions,
 } from './options.js'
+export type { Binding } from './policy/binding.js'
+export type { BindingFailureReason } from './policy/binding-failure.js'
+export type { DpopOptions, MtlsOptions } from './policy/binding-options.js'
 export { type Requirement, validateRequirement } from './policy/requirement.js'
+export type { CertificateSource, ClientCertificate } from './request/client-certificate.js'
+export {
+  createMemoryReplayStore,
+  type MemoryReplayStoreOptions,
+  type ReplayStore,
+  ReplayStoreFullError,
+} from './request/dpop-replay-store.js'
 export { extractBearerToken } from './request/extract-token.js'
+export type { RequestHeaders, RequestInfo } from './request/request-info.js'
 export {
   type ProtectedResourceMetadata,
   protectedResourceMetadataUrl,

@@ -5,6 +5,7 @@
 import type { EventHandler } from './events.js'
 import type { IssuerProfile, IssuerSettings, ProfileConfig } from './issuers/profile.js'
 import type { KeyStore } from './keys/key-store.js'
+import type { DpopOptions, MtlsOptions } from './policy/binding-options.js'
 import type { ResolvedResourceMetadata, ResourceMetadataOptions } from './resource-metadata.js'
 
 /** Signature algorithms m2m-guard can verify: asymmetric only. */
@@ -108,6 +109,10 @@ export interface SharedVerifierOptions extends Omit<IssuerSettings, 'audience'> 
   clock?: (() => number) | undefined
   /** Receives {@link VerifierEvent}s for logs and metrics. */
   onEvent?: EventHandler | undefined
+  /** Accept DPoP-bound tokens (RFC 9449). Default off: a token with `cnf.jkt` is refused. */
+  dpop?: DpopOptions | boolean | undefined
+  /** Accept certificate-bound tokens (RFC 8705). Default off: a token with `cnf["x5t#S256"]` is refused. */
+  mtls?: MtlsOptions | boolean | undefined
 }
 
 /** Options after validation, with every default filled in. */

@@ -1,4 +1,5 @@
 import type { JWTHeaderParameters, JWTPayload } from 'jose'
+import type { Binding } from './policy/binding.js'
 
 /**
  * The outcome of a successful verification. Frozen: the same object may be
@@ -23,4 +24,10 @@ export interface AuthResult {
   readonly header: Readonly<JWTHeaderParameters>
   /** The raw token. */
   readonly token: string
+  /**
+   * How the token is bound to its client, as the request proved: the DPoP
+   * key's thumbprint (`cnf.jkt`) or the client certificate's (`cnf["x5t#S256"]`);
+   * undefined for a bearer token.
+   */
+  readonly binding: Binding
 }

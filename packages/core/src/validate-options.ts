@@ -24,6 +24,8 @@ const KNOWN_OPTIONS = new Set<string>([
   'keyStore',
   'clock',
   'onEvent',
+  'dpop',
+  'mtls',
 ])
 // RFC 6750 §3: realm is a quoted-string restricted to this character set.
 const REALM = /^[\x20\x21\x23-\x5B\x5D-\x7E]*$/

@@ -2,15 +2,27 @@
  * The verifier: the one place that decides whether a token passes. Adapters
  * call it; every rule about tokens is here or in the modules it composes.
  */
-import { AuthError, addResourceMetadata, InvalidTokenError } from './errors.js'
+import type { ChallengeScheme } from './challenge.js'
+import {
+  AuthError,
+  addDpopChallenge,
+  addResourceMetadata,
+  InvalidTokenError,
+  MissingTokenError,
+} from './errors.js'
 import { safeEmitter } from './events.js'
 import { createKeySource, issuerKeyStatus, warmUpAll } from './issuers/key-sets.js'
 import type { ResolvedProfile } from './issuers/profile.js'
 import { IssuerIndex } from './issuers/select-profile.js'
 import type { VerifierKeyStatus } from './keys/key-source.js'
 import type { VerifierOptions } from './options.js'
+import { checkBearerBinding } from './policy/binding.js'
+import { bindingError } from './policy/binding-errors.js'
+import { resolveBinding } from './policy/binding-options.js'
 import { checkRequirement, type Requirement, validateRequirement } from './policy/requirement.js'
+import { authorizationOf, requestAuthenticator } from './request/authenticate-request.js'
 import { extractBearerToken } from './request/extract-token.js'
+import type { RequestInfo } from './request/request-info.js'
 import { buildResourceMetadata, type ProtectedResourceMetadata } from './resource-metadata.js'
 import { isCompactJws } from './token/compact-jws.js'
 import { newTokenVerifier, profileOfRefusal } from './token/new-token.js'
@@ -22,17 +34,26 @@ import { resolveOptions } from './validate-options.js'
 export interface Verifier {
   /** Verifies a raw token and, if given, checks a requirement. Rejects with an {@link AuthError}. */
   verify(token: string, requirement?: Requirement): Promise<AuthResult>
-  /** Same, from an Authorization header value (scheme `Bearer`, case-insensitive). */
+  /**
+   * Same, from an Authorization header value (scheme `Bearer`, case-insensitive).
+   * Bound tokens (`cnf`) need the request to prove possession: use `authenticateRequest`.
+   */
   authenticate(authorization: string | undefined, requirement?: Requirement): Promise<AuthResult>
+  /**
+   * Same, from the whole request: what DPoP-bound and certificate-bound
+   * tokens need (method, URL, `DPoP` header, client certificate). Adapters call this.
+   */
+  authenticateRequest(request: RequestInfo, requirement?: Requirement): Promise<AuthResult>
   /** Checks a requirement against an already verified result. Throws an {@link AuthError}. */
   check(auth: AuthResult, requirement: Requirement): void
   /**
    * For adapters: if `current` is a result this verifier produced (an earlier
    * guard on the same request), only checks `requirement`; otherwise
-   * authenticates `authorization` and checks it.
+   * authenticates the request (a `RequestInfo`, or just its Authorization
+   * header value) and checks it.
    */
   authorize(
-    authorization: string | undefined,
+    request: RequestInfo | string | undefined,
     requirement?: Requirement,
     current?: unknown,
   ): Promise<AuthResult>
@@ -85,6 +106,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
   // Scopes named by declared requirements: RFC 9728's scopes_supported, unless configured.
   const declaredScopes = new Set<string>()
   const metadataUrl = config.resourceMetadata?.url
+  const binding = resolveBinding(options.dpop, options.mtls, {
+    clock: config.clock,
+    // Profiles may each loosen their own; a proof's window uses the top-level value.
+    clockTolerance: typeof options.clockTolerance === 'number' ? options.clockTolerance : 5,
+    onEvent: emit,
+  })
+  // Unbound tokens that still need a look: every one, when a binding is required.
+  const strict = binding.dpop?.required === true || binding.mtls?.required === true
 
   function malformed(description: string, cause?: unknown): InvalidTokenError {
     return new InvalidTokenError({ reason: 'token_malformed', description, realm, cause })
@@ -139,7 +168,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     validated.add(requirement)
   }
 
-  function check(auth: AuthResult, requirement: Requirement): void {
+  function check(auth: AuthResult, requirement: Requirement, scheme: ChallengeScheme = 'Bearer'): void {
     try {
       // A route passes the same requirement object on every request: remember the last one checked.
       validate(requirement)
@@ -147,14 +176,44 @@ export function createVerifier(options: VerifierOptions): Verifier {
       checkRequirement(auth, requirement, realm)
     } catch (error) {
       if (error instanceof TypeError) throw error // a programming error in the requirement, not a client error
+      rejected(error, auth, scheme)
+    }
+  }
+
+  /**
+   * A token that came without its request (verify, authenticate): bound
+   * tokens cannot prove possession here, and a required binding is missing.
+   */
+  function refuseUnproven(auth: AuthResult): void {
+    try {
+      if (binding.dpop?.required === true) {
+        throw new MissingTokenError({
+          reason: 'dpop_required',
+          description: 'DPoP authentication required',
+          realm,
+        })
+      }
+      checkBearerBinding(auth.payload, undefined, binding)
+    } catch (error) {
       rejected(error, auth)
     }
   }
 
-  /** Reports a rejection and guarantees that only AuthErrors leave the verifier. */
-  function rejected(error: unknown, auth?: AuthResult): never {
-    const authError = error instanceof AuthError ? error : malformed('malformed token', error)
+  /**
+   * Reports a rejection and guarantees that only AuthErrors leave the
+   * verifier, challenged for every scheme it accepts (the error on `scheme`).
+   */
+  function rejected(error: unknown, auth?: AuthResult, scheme: ChallengeScheme = 'Bearer'): never {
+    const converted = bindingError(error, realm)
+    const authError = converted instanceof AuthError ? converted : malformed('malformed token', error)
+    if (binding.dpop !== undefined) {
+      const nonce = authError.status === 401 ? binding.nonces?.current() : undefined
+      addDpopChallenge(authError, { ...binding.schemes, errorOn: scheme }, nonce)
+    }
     if (metadataUrl !== undefined) addResourceMetadata(authError, metadataUrl)
+    if (authError.reason === 'replay_store_unavailable') {
+      emit?.({ type: 'replay_store_failed', error: String((error as Error)?.cause ?? error) })
+    }
     if (emit !== undefined) {
       const profile = auth === undefined ? profileOfRefusal(error) : newTokens.profileOf(auth)
       emit({
@@ -169,13 +228,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
     throw authError
   }
 
-  /** `auth` once it meets `requirement`, as a settled promise (the cached one, for a hit): no async frame. */
+  /**
+   * `auth` once it meets `requirement`, as a settled promise (the cached one, for a hit): no async frame.
+   * `proven`: an earlier guard authenticated this very request, binding included.
+   */
   function checked(
     auth: AuthResult,
     requirement: Requirement | undefined,
     hit?: CachedResult,
+    proven = false,
   ): Promise<AuthResult> {
     try {
+      if (!proven && (strict || auth.payload.cnf !== undefined)) refuseUnproven(auth)
       if (requirement !== undefined) check(auth, requirement)
     } catch (error) {
       return Promise.reject(error)
@@ -194,11 +258,38 @@ export function createVerifier(options: VerifierOptions): Verifier {
     } catch (error) {
       rejected(error)
     }
+    if (strict || auth.payload.cnf !== undefined) refuseUnproven(auth)
     if (requirement !== undefined) check(auth, requirement)
     return auth
   }
 
   const { owns } = newTokens
+  const boundRequest = binding.enabled
+    ? requestAuthenticator({
+        binding,
+        realm,
+        maxTokenLength: config.maxTokenLength,
+        clock: config.clock,
+        verifyToken: (token) => verifyToken(token, false),
+        check,
+        rejected,
+      })
+    : undefined
+
+  function authenticateRequest(request: RequestInfo, requirement?: Requirement): Promise<AuthResult> {
+    if (typeof request !== 'object' || request === null || typeof request.headers !== 'object') {
+      return Promise.reject(new TypeError('authenticateRequest needs a RequestInfo { method, url, headers }'))
+    }
+    if (boundRequest !== undefined) return boundRequest(request, requirement)
+    // No binding configured: the Authorization header is all that counts, on the fast path.
+    let authorization: string | undefined
+    try {
+      authorization = authorizationOf(request.headers, realm)
+    } catch (error) {
+      return Promise.reject(reported(error))
+    }
+    return authenticate(authorization, requirement)
+  }
 
   function authenticate(authorization: string | undefined, requirement?: Requirement): Promise<AuthResult> {
     if (typeof authorization === 'string' && isBearerSpace(authorization)) {
@@ -235,10 +326,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
   return {
     verify: (token, requirement) => guarded(token, requirement),
     authenticate,
-    check,
-    authorize(authorization, requirement, current) {
-      if (!owns(current)) return authenticate(authorization, requirement)
-      return checked(current, requirement)
+    authenticateRequest,
+    check: (auth, requirement) => check(auth, requirement),
+    authorize(request, requirement, current) {
+      if (owns(current)) return checked(current, requirement, undefined, true)
+      if (typeof request === 'object' && request !== null) return authenticateRequest(request, requirement)
+      return authenticate(request, requirement)
     },
     owns,
     declare,

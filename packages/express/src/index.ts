@@ -19,7 +19,13 @@ import {
   type Verifier,
   type VerifierOptions,
 } from '@m2m-guard/core'
-import { declareRequirement, requiredMetadataRoute, resolveGuardOptions } from '@m2m-guard/core/adapter'
+import {
+  declareRequirement,
+  firstForwarded,
+  requestInfo,
+  requiredMetadataRoute,
+  resolveGuardOptions,
+} from '@m2m-guard/core/adapter'
 import type { NextFunction, Request, Response } from 'express'
 
 export { AuthError, type AuthResult, type Requirement, type Verifier } from '@m2m-guard/core'
@@ -104,7 +110,13 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
       declareRequirement(verifier, requirement)
       return (req, res, next) => {
         // Two-argument then: an exception thrown further down the chain by next() must not reach onRejected.
-        verifier.authorize(req.headers.authorization, requirement, req.auth).then(
+        const request = requestInfo({
+          method: req.method,
+          headers: req.headers,
+          url: () => absoluteUrl(req as unknown as Request),
+          socket: req.socket,
+        })
+        verifier.authorize(request, requirement, req.auth).then(
           (auth) => {
             req.auth = auth
             next()
@@ -127,4 +139,19 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
       }
     },
   }
+}
+
+/**
+ * The URL as the client addressed it, by Express's own rules: `req.protocol`
+ * and, as `req.host` reads it, `X-Forwarded-Host` only when the app's
+ * `trust proxy` setting trusts the peer (off by default); the port kept.
+ */
+function absoluteUrl(req: Request): string {
+  const trust = req.app.get('trust proxy fn') as
+    | ((address: string | undefined, hop: number) => boolean)
+    | undefined
+  const forwarded = trust?.(req.socket.remoteAddress, 0)
+    ? firstForwarded(req.headers['x-forwarded-host'])
+    : undefined
+  return `${req.protocol}://${forwarded ?? req.headers.host ?? ''}${req.originalUrl}`
 }

@@ -17,7 +17,12 @@ import {
   type Verifier,
   type VerifierOptions,
 } from '@m2m-guard/core'
-import { declareRequirement, resolveGuardOptions, resourceMetadataRoute } from '@m2m-guard/core/adapter'
+import {
+  declareRequirement,
+  requestInfo,
+  resolveGuardOptions,
+  resourceMetadataRoute,
+} from '@m2m-guard/core/adapter'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 
@@ -90,7 +95,13 @@ export function createGuard(options: M2mGuardOptions | Verifier): Guard {
       declareRequirement(verifier, requirement)
       return async (request, reply) => {
         try {
-          request.auth = await verifier.authorize(request.headers.authorization, requirement, request.auth)
+          const info = requestInfo({
+            method: request.method,
+            headers: request.headers,
+            url: () => absoluteUrl(request),
+            socket: request.raw.socket,
+          })
+          request.auth = await verifier.authorize(info, requirement, request.auth)
         } catch (error) {
           if (!(error instanceof AuthError) || onError === 'throw') throw error
           return reply.code(error.status).headers(error.headers).send(error.body)
@@ -138,3 +149,13 @@ const plugin: FastifyPluginAsync<M2mGuardOptions> = async (fastify, options) => 
  */
 export const m2mGuard = fp(plugin, { fastify: '4.x || 5.x', name: '@m2m-guard/fastify' })
 export default m2mGuard
+
+/**
+ * The URL as the client addressed it: Fastify's `request.protocol` and host
+ * (`host` on Fastify 5, `hostname` with the port on 4), which read
+ * `X-Forwarded-Proto`/`-Host` only under its `trustProxy` option (off by default).
+ */
+function absoluteUrl(request: FastifyRequest): string {
+  const host = (request as { host?: string }).host ?? request.hostname
+  return `${request.protocol}://${host}${request.url}`
+}

@@ -21,7 +21,12 @@ import {
   type Verifier,
   type VerifierOptions,
 } from '@m2m-guard/core'
-import { declareRequirement, requiredMetadataRoute, resolveGuardOptions } from '@m2m-guard/core/adapter'
+import {
+  declareRequirement,
+  requestInfo,
+  requiredMetadataRoute,
+  resolveGuardOptions,
+} from '@m2m-guard/core/adapter'
 import type { Middleware } from 'koa'
 
 export { AuthError, type AuthResult, type Requirement, type Verifier } from '@m2m-guard/core'
@@ -101,7 +106,14 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
       return async (ctx, next) => {
         let auth: AuthResult
         try {
-          auth = await verifier.authorize(ctx.headers.authorization, requirement, ctx.state.auth)
+          // ctx.protocol and ctx.host read X-Forwarded-Proto/-Host only with `app.proxy` (off by default).
+          const request = requestInfo({
+            method: ctx.method,
+            headers: ctx.headers,
+            url: () => `${ctx.protocol}://${ctx.host}${ctx.originalUrl}`,
+            socket: ctx.req.socket,
+          })
+          auth = await verifier.authorize(request, requirement, ctx.state.auth)
         } catch (error) {
           if (!(error instanceof AuthError) || onError === 'throw') throw error
           ctx.status = error.status

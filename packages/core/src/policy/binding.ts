@@ -2,7 +2,7 @@
  * Sender-constrained tokens: whether a verified token's binding (`cnf`) is
  * met by the request that carried it. A DPoP-bound token (`cnf.jkt`, RFC 9449)
  * needs the DPoP scheme and a proof signed by that key; a certificate-bound
- * token (`cnf["x5t#S256"]`, RFC 8705) needs that client certificate. The
+ * token (`cnf['x5t#S256']`, RFC 8705) needs that client certificate. The
  * replay store is asked last, when everything else has passed.
  */
 import { timingSafeEqual } from 'node:crypto'
@@ -17,6 +17,21 @@ import { BindingFailure, invalidProof, ReplayStoreFailure } from './binding-fail
 
 /** How a request proved it holds the token: `AuthResult.binding`. */
 export type Binding = undefined | { method: 'dpop'; jkt: string } | { method: 'mtls'; thumbprint: string }
+
+/**
+ * What a verified token's `cnf` binds it to, for `AuthResult.binding`: the
+ * request is checked against it before the result is handed out.
+ *
+ * @example
+ * bindingOf({ jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' }) // { method: 'dpop', jkt: '0ZcO…' }
+ */
+export function bindingOf(cnf: unknown): Binding {
+  if (typeof cnf !== 'object' || cnf === null) return undefined
+  const { jkt, 'x5t#S256': x5t } = cnf as Record<string, unknown>
+  if (typeof jkt === 'string') return { method: 'dpop', jkt }
+  if (typeof x5t === 'string') return { method: 'mtls', thumbprint: x5t }
+  return undefined
+}
 
 /** The verifier's resolved `dpop` and `mtls` options. */
 export interface BindingConfig {
@@ -57,29 +72,39 @@ export async function checkBinding(
   config: BindingConfig,
   now: number,
 ): Promise<Binding> {
+  if (scheme === 'Bearer') return checkBearerBinding(payload, request, config)
   const bound = tokenBinding(payload.cnf, scheme)
-  if (scheme === 'DPoP') {
-    if (bound.jkt === undefined) {
-      throw new BindingFailure('dpop_token_not_bound', 'invalid_token', 'the access token is not DPoP-bound')
-    }
-    if (config.dpop === undefined || request === undefined) {
-      throw new BindingFailure(
-        'dpop_not_accepted',
-        'invalid_token',
-        'DPoP-bound tokens are not accepted here',
-      )
-    }
-    const proof = await verifyProof(request, token, config.dpop.proofs, now)
-    if (!sameString(proof.jkt, bound.jkt)) {
-      throw new BindingFailure(
-        'dpop_key_mismatch',
-        'invalid_token',
-        'DPoP proof key does not match the token binding',
-      )
-    }
-    await claimProof(config.dpop, proof)
-    return { method: 'dpop', jkt: proof.jkt }
+  if (bound.jkt === undefined) {
+    throw new BindingFailure('dpop_token_not_bound', 'invalid_token', 'the access token is not DPoP-bound')
   }
+  if (config.dpop === undefined || request === undefined) {
+    throw new BindingFailure('dpop_not_accepted', 'invalid_token', 'DPoP-bound tokens are not accepted here')
+  }
+  const proof = await verifyProof(request, token, config.dpop.proofs, now)
+  if (!sameString(proof.jkt, bound.jkt)) {
+    throw new BindingFailure(
+      'dpop_key_mismatch',
+      'invalid_token',
+      'DPoP proof key does not match the token binding',
+    )
+  }
+  await claimProof(config.dpop, proof)
+  return { method: 'dpop', jkt: proof.jkt }
+}
+
+/**
+ * The binding check of a token sent with the Bearer scheme (synchronous: no
+ * proof to verify, no store to ask). Throws a `BindingFailure`.
+ *
+ * @example
+ * checkBearerBinding(auth.payload, request, config) // undefined for a bearer token, or the mTLS binding
+ */
+export function checkBearerBinding(
+  payload: Readonly<Record<string, unknown>>,
+  request: RequestInfo | undefined,
+  config: BindingConfig,
+): Binding {
+  const bound = tokenBinding(payload.cnf, 'Bearer')
   if (bound.jkt !== undefined) {
     const accepted = config.dpop !== undefined
     throw new BindingFailure(
@@ -97,7 +122,7 @@ export async function checkBinding(
       'certificate_binding_required',
       'invalid_token',
       'the access token must be bound to a client certificate',
-      scheme,
+      'Bearer',
     )
   }
   return undefined
@@ -109,15 +134,15 @@ function tokenBinding(cnf: unknown, scheme: 'Bearer' | 'DPoP'): TokenBinding {
   const invalid = (description: string) =>
     new BindingFailure('token_binding_invalid', 'invalid_token', description, scheme)
   if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf))
-    throw invalid('"cnf" claim is not an object')
+    throw invalid("'cnf' claim is not an object")
   const members = cnf as Record<string, unknown>
   const unknown = Object.keys(members).find((name) => name !== 'jkt' && name !== 'x5t#S256')
-  if (unknown !== undefined) throw invalid('"cnf" claim names a binding that is not supported')
+  if (unknown !== undefined) throw invalid("'cnf' claim names a binding that is not supported")
   const { jkt, 'x5t#S256': x5t } = members
-  if (jkt !== undefined && (typeof jkt !== 'string' || jkt === '')) throw invalid('"cnf.jkt" is not a string')
+  if (jkt !== undefined && (typeof jkt !== 'string' || jkt === '')) throw invalid("'cnf.jkt' is not a string")
   if (x5t !== undefined && (typeof x5t !== 'string' || x5t === ''))
-    throw invalid('"cnf.x5t#S256" is not a string')
-  if (jkt !== undefined && x5t !== undefined) throw invalid('"cnf" binds the token more than once')
+    throw invalid("'cnf.x5t#S256' is not a string")
+  if (jkt !== undefined && x5t !== undefined) throw invalid("'cnf' binds the token more than once")
   return { jkt: jkt as string | undefined, x5t: x5t as string | undefined }
 }
 

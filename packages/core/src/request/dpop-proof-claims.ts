@@ -44,27 +44,27 @@ export function checkProofClaims(
   if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH) {
     throw invalidProof(
       'dpop_claim_invalid',
-      `DPoP proof "jti" must be a string of 1-${MAX_JTI_LENGTH} characters`,
+      `DPoP proof 'jti' must be a string of 1-${MAX_JTI_LENGTH} characters`,
     )
   }
-  if (typeof htm !== 'string') throw invalidProof('dpop_claim_invalid', 'DPoP proof "htm" must be a string')
+  if (typeof htm !== 'string') throw invalidProof('dpop_claim_invalid', "DPoP proof 'htm' must be a string")
   if (htm !== context.method)
-    throw invalidProof('dpop_method_mismatch', 'DPoP proof "htm" does not match the request method')
-  if (typeof htu !== 'string') throw invalidProof('dpop_claim_invalid', 'DPoP proof "htu" must be a string')
+    throw invalidProof('dpop_method_mismatch', "DPoP proof 'htm' does not match the request method")
+  if (typeof htu !== 'string') throw invalidProof('dpop_claim_invalid', "DPoP proof 'htu' must be a string")
   if (normaliseHtu(htu) !== context.htu) {
-    throw invalidProof('dpop_url_mismatch', 'DPoP proof "htu" does not match the request URL')
+    throw invalidProof('dpop_url_mismatch', "DPoP proof 'htu' does not match the request URL")
   }
   if (typeof iat !== 'number' || !Number.isFinite(iat)) {
-    throw invalidProof('dpop_claim_invalid', 'DPoP proof "iat" must be a number')
+    throw invalidProof('dpop_claim_invalid', "DPoP proof 'iat' must be a number")
   }
   const now = context.now / 1000
   if (iat > now + policy.clockTolerance) {
-    throw invalidProof('dpop_proof_issued_in_future', 'DPoP proof "iat" is in the future')
+    throw invalidProof('dpop_proof_issued_in_future', "DPoP proof 'iat' is in the future")
   }
   const acceptedUntil = iat + policy.proofMaxAge + policy.clockTolerance
   if (now > acceptedUntil) throw invalidProof('dpop_proof_expired', 'DPoP proof is too old')
   if (typeof ath !== 'string' || ath !== sha256Base64url(context.accessToken)) {
-    throw invalidProof('dpop_ath_mismatch', 'DPoP proof "ath" does not match the access token')
+    throw invalidProof('dpop_ath_mismatch', "DPoP proof 'ath' does not match the access token")
   }
   if (policy.nonces !== undefined && !policy.nonces.check(payload.nonce)) {
     throw new BindingFailure(

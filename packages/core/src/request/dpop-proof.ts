@@ -77,7 +77,7 @@ export function createDpopProofVerifier(policy: DpopProofPolicy): DpopProofVerif
       key ??= (await importJWK(jwk, alg)) as CryptoKey
       await compactVerify(proof, key, { algorithms: [alg] })
     } catch {
-      throw invalidProof('dpop_signature_invalid', 'DPoP proof signature does not verify with its "jwk"')
+      throw invalidProof('dpop_signature_invalid', "DPoP proof signature does not verify with its 'jwk'")
     }
     keys.set(cacheKey, key)
   }
@@ -113,14 +113,14 @@ function checkHeader(proof: string, algorithms: ReadonlySet<string>): { alg: str
   if (header === undefined)
     throw invalidProof('dpop_proof_malformed', 'DPoP proof header is not a JSON object')
   if (header.typ !== 'dpop+jwt')
-    throw invalidProof('dpop_proof_malformed', 'DPoP proof "typ" must be "dpop+jwt"')
+    throw invalidProof('dpop_proof_malformed', "DPoP proof 'typ' must be 'dpop+jwt'")
   const { alg } = header
   if (typeof alg !== 'string' || !algorithms.has(alg)) {
-    throw invalidProof('dpop_algorithm_not_allowed', 'DPoP proof "alg" is not one of the accepted algorithms')
+    throw invalidProof('dpop_algorithm_not_allowed', "DPoP proof 'alg' is not one of the accepted algorithms")
   }
   const forbidden = FORBIDDEN_HEADERS.find((name) => name in header)
   if (forbidden !== undefined) {
-    throw invalidProof('dpop_proof_malformed', `DPoP proof header must not carry "${forbidden}"`)
+    throw invalidProof('dpop_proof_malformed', `DPoP proof header must not carry '${forbidden}'`)
   }
   const checked = publicJwkFor(header.jwk, alg)
   if ('invalid' in checked) throw invalidProof('dpop_key_invalid', `DPoP proof ${checked.invalid}`)

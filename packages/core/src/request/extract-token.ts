@@ -9,6 +9,12 @@ import { InvalidRequestError, InvalidTokenError, MissingTokenError } from '../er
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
 const WHITESPACE = /\s/
 
+/** The scheme an Authorization header used, and its token. */
+export interface Credentials {
+  scheme: 'Bearer' | 'DPoP'
+  token: string
+}
+
 /**
  * Returns the token from `authorization`, or throws the AuthError that
  * RFC 6750 prescribes: 401 without an error code when there are no Bearer
@@ -22,17 +28,33 @@ export function extractBearerToken(
   authorization: string | undefined,
   options: { maxLength: number; realm?: string | undefined },
 ): string {
+  return extractCredentials(authorization, { ...options, dpop: false }).token
+}
+
+/**
+ * Like {@link extractBearerToken}, also accepting the `DPoP` scheme
+ * (RFC 9449 §7.1: `Authorization: DPoP <token68>`) when `dpop` is true.
+ *
+ * @example
+ * extractCredentials('DPoP eyJhbGciOi...', { maxLength: 16384, dpop: true }) // { scheme: 'DPoP', token: 'eyJhbGciOi...' }
+ */
+export function extractCredentials(
+  authorization: string | undefined,
+  options: { maxLength: number; realm?: string | undefined; dpop: boolean },
+): Credentials {
   const { realm } = options
   if (typeof authorization !== 'string' || authorization.trim() === '') {
     throw new MissingTokenError({ reason: 'missing_token', description: 'authentication required', realm })
   }
   const value = authorization.trim()
   const space = value.indexOf(' ')
-  const scheme = space === -1 ? value : value.slice(0, space)
-  if (scheme.toLowerCase() !== 'bearer') {
+  const lowerScheme = (space === -1 ? value : value.slice(0, space)).toLowerCase()
+  const scheme =
+    lowerScheme === 'bearer' ? 'Bearer' : options.dpop && lowerScheme === 'dpop' ? 'DPoP' : undefined
+  if (scheme === undefined) {
     throw new MissingTokenError({
       reason: 'unsupported_scheme',
-      description: 'Bearer authentication required',
+      description: options.dpop ? 'Bearer or DPoP authentication required' : 'Bearer authentication required',
       realm,
     })
   }
@@ -40,7 +62,7 @@ export function extractBearerToken(
   if (token === '') {
     throw new InvalidRequestError({
       reason: 'malformed_authorization',
-      description: 'Bearer scheme without a token',
+      description: `${scheme} scheme without a token`,
       realm,
     })
   }
@@ -63,5 +85,5 @@ export function extractBearerToken(
       realm,
     })
   }
-  return token
+  return { scheme, token }
 }

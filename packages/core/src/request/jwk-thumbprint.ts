@@ -32,11 +32,11 @@ export type JwkCheck = { jwk: PublicJwk } | { invalid: string }
  */
 export function publicJwkFor(value: unknown, alg: string): JwkCheck {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { invalid: '"jwk" header is not a JSON object' }
+    return { invalid: "'jwk' header is not a JSON object" }
   }
   const jwk = value as Record<string, unknown>
   if (PRIVATE_MEMBERS.some((member) => member in jwk)) {
-    return { invalid: '"jwk" header carries private key material' }
+    return { invalid: "'jwk' header carries private key material" }
   }
   const member = (name: string, length?: number) => {
     const text = jwk[name]
@@ -47,24 +47,24 @@ export function publicJwkFor(value: unknown, alg: string): JwkCheck {
     const n = member('n')
     const e = member('e')
     if (jwk.kty !== 'RSA' || n === undefined || e === undefined)
-      return { invalid: `"jwk" is not an RSA key for ${alg}` }
+      return { invalid: `'jwk' is not an RSA key for ${alg}` }
     if (n.length < RSA_MODULUS_LENGTH.min || n.length > RSA_MODULUS_LENGTH.max) {
-      return { invalid: '"jwk" RSA modulus is outside 2048-8192 bits' }
+      return { invalid: "'jwk' RSA modulus is outside 2048-8192 bits" }
     }
-    if (e.length > RSA_EXPONENT_MAX_LENGTH) return { invalid: '"jwk" RSA exponent is too long' }
+    if (e.length > RSA_EXPONENT_MAX_LENGTH) return { invalid: "'jwk' RSA exponent is too long" }
     return { jwk: { kty: 'RSA', n, e } }
   }
   const crv = curveOf(alg)
   if (crv === undefined) return { invalid: `no key type for ${alg}` }
-  if (jwk.crv !== crv) return { invalid: `"jwk" is not a ${crv} key for ${alg}` }
+  if (jwk.crv !== crv) return { invalid: `'jwk' is not a ${crv} key for ${alg}` }
   const x = member('x', COORDINATE_LENGTH[crv])
   if (crv === 'Ed25519') {
-    if (jwk.kty !== 'OKP' || x === undefined) return { invalid: `"jwk" is not an Ed25519 key for ${alg}` }
+    if (jwk.kty !== 'OKP' || x === undefined) return { invalid: `'jwk' is not an Ed25519 key for ${alg}` }
     return { jwk: { kty: 'OKP', crv, x } }
   }
   const y = member('y', COORDINATE_LENGTH[crv])
   if (jwk.kty !== 'EC' || x === undefined || y === undefined) {
-    return { invalid: `"jwk" is not a ${crv} key for ${alg}` }
+    return { invalid: `'jwk' is not a ${crv} key for ${alg}` }
   }
   return { jwk: { kty: 'EC', crv, x, y } }
 }

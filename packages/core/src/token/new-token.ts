@@ -14,6 +14,7 @@ import { checkIssuerBinding } from '../issuers/issuer-checks.js'
 import type { ResolvedProfile } from '../issuers/profile.js'
 import type { IssuerIndex, ProfileMatch } from '../issuers/select-profile.js'
 import type { VerificationKey } from '../keys/verification-key.js'
+import { type Binding, bindingOf } from '../policy/binding.js'
 import { clientNotAllowed, readClientId } from '../policy/clients.js'
 import { checkRequiredClaims } from '../policy/required-claims.js'
 import { readScopes } from '../policy/scopes.js'
@@ -85,6 +86,7 @@ export function newTokenVerifier(
     readonly payload: Readonly<JWTPayload>
     readonly header: Readonly<JWTHeaderParameters>
     readonly token: string
+    readonly binding: Binding
 
     constructor(fields: AuthResult, profile: ResolvedProfile) {
       this.#profile = profile
@@ -94,6 +96,7 @@ export function newTokenVerifier(
       this.payload = fields.payload
       this.header = fields.header
       this.token = fields.token
+      this.binding = fields.binding
       // Frozen, because the cache hands the same object to every request carrying this token.
       Object.freeze(this)
     }
@@ -185,6 +188,7 @@ export function newTokenVerifier(
         payload: deepFreeze(payload),
         header: rememberHeader(jws),
         token: jws.token,
+        binding: bindingOf(payload.cnf),
       },
       profile,
     )

@@ -10,6 +10,7 @@ const auth = (scopes: string[], clientId: string | null = 'billing'): AuthResult
   payload: {},
   header: { alg: 'RS256' },
   token: 't',
+  binding: undefined,
 })
 
 function denial(

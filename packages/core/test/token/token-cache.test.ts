@@ -262,14 +262,14 @@ describe('the cached result is frozen', () => {
   it('mutation attempts throw, and later hits and checks see the original', async () => {
     fresh()
     const verifier = verifierFor()
-    const token = await sign({ scope: 'orders:read', cnf: { 'x5t#S256': 'abc' }, roles: ['reader'] })
+    const token = await sign({ scope: 'orders:read', act: { sub: 'gateway' }, roles: ['reader'] })
     const auth = await verifier.verify(token)
 
     expect(Object.isFrozen(auth)).toBe(true)
     expect(Object.isFrozen(auth.scopes)).toBe(true)
     expect(Object.isFrozen(auth.payload)).toBe(true)
     expect(Object.isFrozen(auth.header)).toBe(true)
-    expect(Object.isFrozen(auth.payload.cnf)).toBe(true)
+    expect(Object.isFrozen(auth.payload.act)).toBe(true)
     expect(Object.isFrozen(auth.payload.roles)).toBe(true)
 
     // Test modules are ES modules, so strict mode: writes to frozen objects throw.
@@ -288,7 +288,7 @@ describe('the cached result is frozen', () => {
         ;(auth.payload as Record<string, unknown>).exp = Number.MAX_SAFE_INTEGER
       },
       () => {
-        ;(auth.payload.cnf as Record<string, unknown>)['x5t#S256'] = 'forged'
+        ;(auth.payload.act as Record<string, unknown>).sub = 'forged'
       },
       () => (auth.payload.roles as string[]).push('admin'),
       () => {
@@ -306,7 +306,7 @@ describe('the cached result is frozen', () => {
     expect(again.scopes).toEqual(['orders:read'])
     expect(again.payload).toMatchObject({
       scope: 'orders:read',
-      cnf: { 'x5t#S256': 'abc' },
+      act: { sub: 'gateway' },
       roles: ['reader'],
     })
     expect(again.payload.aud).toBe(AUDIENCE)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createDpopNonces } from '../src/request/dpop-nonce.js'
+import { createDpopNonces } from '../../src/request/dpop-nonce.js'
 
 const SECRET = 'a secret of at least thirty-two bytes, shared by the fleet'
 

@@ -1,8 +1,8 @@
 import { X509Certificate } from 'node:crypto'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { readClientCertificate } from '../src/request/client-certificate.js'
-import type { RequestInfo } from '../src/request/request-info.js'
-import { makeCertificate, type TestCertificate } from './helpers/certificates.js'
+import { readClientCertificate } from '../../src/request/client-certificate.js'
+import type { RequestInfo } from '../../src/request/request-info.js'
+import { makeCertificate, type TestCertificate } from '../helpers/certificates.js'
 
 let ca: TestCertificate
 let client: TestCertificate

@@ -1,15 +1,15 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { BindingFailure, type BindingFailureReason } from '../src/policy/binding-failure.js'
-import { normaliseHtu } from '../src/request/dpop-htu.js'
-import { createDpopNonces } from '../src/request/dpop-nonce.js'
+import { BindingFailure, type BindingFailureReason } from '../../src/policy/binding-failure.js'
+import { normaliseHtu } from '../../src/request/dpop-htu.js'
+import { createDpopNonces } from '../../src/request/dpop-nonce.js'
 import {
   createDpopProofVerifier,
   DEFAULT_DPOP_ALGORITHMS,
   type DpopProofPolicy,
-} from '../src/request/dpop-proof.js'
-import { createDpopKey, type DpopKey } from './helpers/dpop.js'
-import { b64url } from './helpers/local-keys.js'
+} from '../../src/request/dpop-proof.js'
+import { createDpopKey, type DpopKey } from '../helpers/dpop.js'
+import { b64url } from '../helpers/local-keys.js'
 
 const NOW = 1_900_000_000 // seconds; a frozen clock
 const URL = 'https://orders.example.com/v1/orders'
@@ -172,7 +172,7 @@ describe('cheap checks come before the signature', () => {
       .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk: privateJwk })
       .sign(privateKey)
     const failure = await expectRefused(proof, 'dpop_key_invalid')
-    expect(failure.description).toBe('DPoP proof "jwk" header carries private key material')
+    expect(failure.description).toBe("DPoP proof 'jwk' header carries private key material")
   })
 
   it('refuses a symmetric jwk', async () => {

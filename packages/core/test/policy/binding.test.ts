@@ -1,15 +1,15 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest'
-import { type BindingConfig, checkBinding } from '../src/policy/binding.js'
+import { type BindingConfig, checkBinding } from '../../src/policy/binding.js'
 import {
   BindingFailure,
   type BindingFailureReason,
   ReplayStoreFailure,
-} from '../src/policy/binding-failure.js'
-import { createDpopProofVerifier, DEFAULT_DPOP_ALGORITHMS } from '../src/request/dpop-proof.js'
-import { createMemoryReplayStore, type ReplayStore } from '../src/request/dpop-replay-store.js'
-import type { RequestInfo } from '../src/request/request-info.js'
-import { makeCertificate, type TestCertificate } from './helpers/certificates.js'
-import { createDpopKey, type DpopKey } from './helpers/dpop.js'
+} from '../../src/policy/binding-failure.js'
+import { createDpopProofVerifier, DEFAULT_DPOP_ALGORITHMS } from '../../src/request/dpop-proof.js'
+import { createMemoryReplayStore, type ReplayStore } from '../../src/request/dpop-replay-store.js'
+import type { RequestInfo } from '../../src/request/request-info.js'
+import { makeCertificate, type TestCertificate } from '../helpers/certificates.js'
+import { createDpopKey, type DpopKey } from '../helpers/dpop.js'
 
 const NOW = 1_900_000_000
 const URL = 'https://orders.example.com/orders?page=1'

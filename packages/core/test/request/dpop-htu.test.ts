@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { normaliseHtu } from '../src/request/dpop-htu.js'
+import { normaliseHtu } from '../../src/request/dpop-htu.js'
 
 describe('normaliseHtu (RFC 3986 §6.2.2, §6.2.3)', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createMemoryReplayStore, ReplayStoreFullError } from '../src/request/dpop-replay-store.js'
+import { createMemoryReplayStore, ReplayStoreFullError } from '../../src/request/dpop-replay-store.js'
 
 describe('createMemoryReplayStore', () => {
   it('accepts an id once while it is recorded, and again once it expired', () => {

@@ -1,6 +1,6 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { jwkThumbprint, type PublicJwk, publicJwkFor } from '../src/request/jwk-thumbprint.js'
+import { jwkThumbprint, type PublicJwk, publicJwkFor } from '../../src/request/jwk-thumbprint.js'
 
 // RFC 7638 §3.1's example key and thumbprint.
 const RFC7638_KEY = {
@@ -38,7 +38,7 @@ describe('publicJwkFor', () => {
     'refuses a jwk with private member %s',
     (member) => {
       expect(publicJwkFor({ ...es256, [member]: 'AAAA' }, 'ES256')).toEqual({
-        invalid: '"jwk" header carries private key material',
+        invalid: "'jwk' header carries private key material",
       })
     },
   )

@@ -1,0 +1,95 @@
+/**
+ * Builds the {@link RequestInfo} an adapter hands to the verifier. The URL
+ * and the TLS peer certificate are read only if the verifier asks for them
+ * (DPoP needs the URL, mTLS the certificate), so a plain Bearer request costs
+ * one small object.
+ */
+import type { RequestHeaders, RequestInfo } from '../request/request-info.js'
+
+/** What an adapter knows about a request, the costly parts as functions. */
+export interface RequestSource {
+  readonly method: string
+  readonly headers: RequestHeaders
+  /**
+   * The absolute URL as the client addressed it, from the framework's own
+   * protocol and host, which honour its trust-proxy setting for
+   * `X-Forwarded-Proto` and `X-Forwarded-Host`.
+   */
+  url(): string
+  /** The connection, for its TLS peer certificate (a `tls.TLSSocket`); anything else has none. */
+  readonly socket?: unknown
+}
+
+class AdapterRequest implements RequestInfo {
+  readonly method: string
+  readonly headers: RequestHeaders
+  readonly #source: RequestSource
+  #url: string | undefined
+
+  constructor(source: RequestSource) {
+    this.method = source.method
+    this.headers = source.headers
+    this.#source = source
+  }
+
+  get url(): string {
+    this.#url ??= this.#source.url()
+    return this.#url
+  }
+
+  get clientCertificate(): Uint8Array | undefined {
+    return peerCertificate(this.#source.socket)
+  }
+}
+
+/**
+ * A {@link RequestInfo} whose `url` and `clientCertificate` are computed on
+ * first read.
+ *
+ * @example
+ * verifier.authorize(
+ *   requestInfo({ method: req.method, headers: req.headers, url: () => `${req.protocol}://${req.host}${req.originalUrl}`, socket: req.socket }),
+ *   requirement,
+ *   req.auth,
+ * )
+ */
+export function requestInfo(source: RequestSource): RequestInfo {
+  return new AdapterRequest(source)
+}
+
+/**
+ * The DER of the TLS peer certificate of `socket`, or undefined when the
+ * connection is not TLS or the client sent none. Read from the socket on
+ * every call: OpenSSL keeps the peer certificate in the session, so a
+ * resumed session still has it (see the adapters' tests with a resumed session).
+ *
+ * @example
+ * peerCertificate(req.socket) // Uint8Array (DER) | undefined
+ */
+export function peerCertificate(socket: unknown): Uint8Array | undefined {
+  const tlsSocket = socket as { getPeerCertificate?: (detailed?: boolean) => { raw?: unknown } | null } | null
+  if (typeof tlsSocket?.getPeerCertificate !== 'function') return undefined
+  let certificate: { raw?: unknown } | null
+  try {
+    certificate = tlsSocket.getPeerCertificate(true)
+  } catch {
+    return undefined // a socket already torn down
+  }
+  const raw = certificate?.raw
+  return raw instanceof Uint8Array && raw.length > 0 ? raw : undefined
+}
+
+/**
+ * The first value of a forwarded header (`X-Forwarded-Host: a, b` → `a`):
+ * the one the proxy nearest the client wrote, as frameworks read it.
+ *
+ * @example
+ * firstForwarded('orders.example.com, 10.0.0.1') // 'orders.example.com'
+ */
+export function firstForwarded(value: string | readonly string[] | undefined): string | undefined {
+  const text = typeof value === 'string' ? value : value?.[0]
+  if (text === undefined) return undefined
+  const comma = text.indexOf(',')
+  const first = (comma === -1 ? text : text.slice(0, comma)).trim()
+  return first === '' ? undefined : first
+}
