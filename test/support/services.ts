@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { createServer, type RequestListener, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
@@ -17,7 +18,7 @@ import { type AuthEnv, createGuard as createHonoGuard } from '@m2m-guard/hono'
 import { createGuard as createKoaGuard } from '@m2m-guard/koa'
 import express from 'express'
 import express4 from 'express4'
-import fastify from 'fastify'
+import fastify, { type FastifyHttpOptions } from 'fastify'
 import fastify4 from 'fastify4'
 import { Hono } from 'hono'
 import Koa from 'koa'
@@ -35,7 +36,7 @@ export interface Verifiers {
 }
 
 /** Routes guarded by a verifier with `dpop` or `mtls`, each requiring `orders:read`. */
-export type BoundRoute = '/dpop' | '/dpop-required' | '/dpop-nonce' | '/mtls'
+export type BoundRoute = '/dpop' | '/dpop-required' | '/dpop-nonce' | '/mtls' | '/mtls-socket'
 export const BOUND_REQUIREMENT: Requirement = { scopes: ['orders:read'] }
 
 function boundRoutes(verifiers: Verifiers): Array<[string, Verifier]> {
@@ -51,10 +52,24 @@ export interface Service {
   close(): Promise<void>
 }
 
+/** How a service listens: HTTPS asking for client certificates, and the framework's trust-proxy setting. */
+export interface ServiceOptions {
+  /** Serve HTTPS with these `tls.createServer` options (e.g. `requestCert`). */
+  readonly tls?: {
+    key: string
+    cert: string
+    ca?: string
+    requestCert?: boolean
+    rejectUnauthorized?: boolean
+  }
+  /** Express `trust proxy`, Koa `app.proxy`, Fastify `trustProxy`: off unless set. */
+  readonly trustProxy?: boolean
+}
+
 export interface Target {
   readonly name: string
   readonly adapter: Adapter
-  start(verifiers: Verifiers): Promise<Service>
+  start(verifiers: Verifiers, options?: ServiceOptions): Promise<Service>
 }
 
 /** Route → its guards' requirements, in the order they run (`undefined`: authenticate only). */
@@ -73,7 +88,11 @@ const answer = (auth: { clientId: string | undefined; scopes: readonly string[] 
   scopes: auth.scopes,
 })
 
-function expressService(app: typeof express, verifiers: Verifiers): Promise<Service> {
+function expressService(
+  app: typeof express,
+  verifiers: Verifiers,
+  options: ServiceOptions = {},
+): Promise<Service> {
   const { main, cold } = verifiers
   const calls: string[] = []
   const guard = createExpressGuard(main)
@@ -97,11 +116,12 @@ function expressService(app: typeof express, verifiers: Verifiers): Promise<Serv
     }
   }
   const server = app()
+  if (options.trustProxy === true) server.set('trust proxy', true)
   server.use(router)
-  return listen(server, calls)
+  return listen(server, calls, options)
 }
 
-function koaService(App: typeof Koa, verifiers: Verifiers): Promise<Service> {
+function koaService(App: typeof Koa, verifiers: Verifiers, options: ServiceOptions = {}): Promise<Service> {
   const { main, cold } = verifiers
   const calls: string[] = []
   const guard = createKoaGuard(main)
@@ -125,14 +145,23 @@ function koaService(App: typeof Koa, verifiers: Verifiers): Promise<Service> {
     }
   }
   const app = new App()
+  app.proxy = options.trustProxy === true
   app.use(router.routes()).use(router.allowedMethods())
-  return listen(app.callback(), calls)
+  return listen(app.callback(), calls, options)
 }
 
-async function fastifyService(create: typeof fastify, verifiers: Verifiers): Promise<Service> {
+async function fastifyService(
+  create: typeof fastify,
+  verifiers: Verifiers,
+  options: ServiceOptions = {},
+): Promise<Service> {
   const { main, cold } = verifiers
   const calls: string[] = []
-  const app = create()
+  // Typed as the plain HTTP variant: the routes and hooks are the same over HTTPS.
+  const app = create({
+    trustProxy: options.trustProxy === true,
+    ...(options.tls === undefined ? {} : { https: options.tls }),
+  } as FastifyHttpOptions<Server>)
   await app.register(m2mGuard, { verifier: main })
   for (const [path, requirements] of Object.entries(ROUTES)) {
     const onRequest = requirements.map((requirement) => app.m2mGuard.require(requirement))
@@ -218,13 +247,20 @@ async function nestjsService(platform: NestPlatform, verifiers: Verifiers): Prom
   return { ...service, close: () => service.close().then(nest.close) }
 }
 
-/** Serves `handler` on 127.0.0.1:0; `close()` ends open connections too. */
-export async function listen(handler: RequestListener, calls: string[]): Promise<Service> {
-  const server: Server = createServer(handler)
+/** Serves `handler` on 127.0.0.1:0 (HTTPS with `options.tls`); `close()` ends open connections too. */
+export async function listen(
+  handler: RequestListener,
+  calls: string[],
+  options: ServiceOptions = {},
+): Promise<Service> {
+  const server: Server =
+    options.tls === undefined
+      ? createServer(handler)
+      : (createHttpsServer(options.tls, handler) as unknown as Server)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`,
     calls,
     close: () => {
       server.closeAllConnections()
@@ -244,16 +280,28 @@ function unexportedVersion(name: string): string {
 
 /** Every adapter on every supported major; names carry the installed version. */
 export const TARGETS: Target[] = [
-  { name: `express ${version('express')}`, adapter: 'express', start: (v) => expressService(express, v) },
-  { name: `express ${version('express4')}`, adapter: 'express', start: (v) => expressService(express4, v) },
-  { name: `koa ${version('koa')}`, adapter: 'koa', start: (v) => koaService(Koa, v) },
-  { name: `koa ${version('koa2')}`, adapter: 'koa', start: (v) => koaService(Koa2, v) },
-  { name: `fastify ${version('fastify')}`, adapter: 'fastify', start: (v) => fastifyService(fastify, v) },
+  {
+    name: `express ${version('express')}`,
+    adapter: 'express',
+    start: (v, o) => expressService(express, v, o),
+  },
+  {
+    name: `express ${version('express4')}`,
+    adapter: 'express',
+    start: (v, o) => expressService(express4, v, o),
+  },
+  { name: `koa ${version('koa')}`, adapter: 'koa', start: (v, o) => koaService(Koa, v, o) },
+  { name: `koa ${version('koa2')}`, adapter: 'koa', start: (v, o) => koaService(Koa2, v, o) },
+  {
+    name: `fastify ${version('fastify')}`,
+    adapter: 'fastify',
+    start: (v, o) => fastifyService(fastify, v, o),
+  },
   {
     name: `fastify ${version('fastify4')}`,
     adapter: 'fastify',
     // fastify4 carries Fastify 4's own types; the adapter's declaration merging augments `fastify`.
-    start: (v) => fastifyService(fastify4 as unknown as typeof fastify, v),
+    start: (v, o) => fastifyService(fastify4 as unknown as typeof fastify, v, o),
   },
   { name: 'fetch gate on Node', adapter: 'fetch', start: fetchService },
   { name: `hono ${unexportedVersion('hono')}`, adapter: 'hono', start: honoService },
