@@ -6,7 +6,7 @@
  */
 import { verify as cryptoVerify } from 'node:crypto'
 import { createVerifier } from '@m2m-guard/core'
-import { type Alg, AUDIENCE, type BenchKey, CLIENT_ID, cryptoParams, SCOPE } from './fixtures.js'
+import { type Alg, AUDIENCE, type BenchKey, CLIENT_ID, cryptoParams, SCOPE, signToken } from './fixtures.js'
 import type { Op } from './measure.js'
 
 /** A workload: the tokens a contender is handed, in order, cycled. */
@@ -145,10 +145,55 @@ const ours = (cache: boolean): Contender => ({
   },
 })
 
+/**
+ * A DPoP-bound reused token with a fresh-looking proof on every call:
+ * authenticateRequest verifies the token from the cache and the ES256 proof
+ * (its signature, claims, `ath`, `cnf.jkt`) each time. The replay store is
+ * stubbed so that one proof can be timed repeatedly: the row is the cost of
+ * proof verification against `ours` (same token, plain Bearer).
+ */
+const oursDpop: Contender = {
+  id: 'ours-dpop',
+  label: 'm2m-guard authenticateRequest() with a DPoP proof (ES256; replay store stubbed)',
+  kind: 'ours',
+  notApplicable: ({ workload }) =>
+    workload.name === 'same-token' ? undefined : 'DPoP cost is measured on a reused token',
+  async prepare(setup) {
+    const { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } = await import('jose')
+    const { createHash, randomUUID } = await import('node:crypto')
+    const { publicKey, privateKey } = await generateKeyPair('ES256')
+    const jwk = await exportJWK(publicKey)
+    const token = signToken(setup.key, setup.issuer, { cnf: { jkt: await calculateJwkThumbprint(jwk) } })
+    const url = 'https://orders.example.com/orders'
+    const proof = await new SignJWT({
+      jti: randomUUID(),
+      htm: 'GET',
+      htu: url,
+      iat: Math.floor(Date.now() / 1000),
+      ath: createHash('sha256').update(token).digest('base64url'),
+    })
+      .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk })
+      .sign(privateKey)
+    const verifier = createVerifier({
+      issuer: setup.issuer,
+      audience: AUDIENCE,
+      jwksUri: setup.jwksUri,
+      dpop: { proofMaxAge: 3600, replayStore: { claim: () => true } },
+    })
+    await verifier.warmUp()
+    const requirement = { scopes: [SCOPE] }
+    const request = { method: 'GET', url, headers: { authorization: `DPoP ${token}`, dpop: proof } }
+    return () => verifier.authenticateRequest(request, requirement)
+  },
+  validate(result) {
+    if ((result as { clientId?: unknown }).clientId !== CLIENT_ID) throw new Error('wrong client')
+  },
+}
+
 export const floors: Contender[] = [
   cryptoFloor('sync'),
   cryptoFloor('thread-pool'),
   mapFloor('header'),
   mapFloor('token'),
 ]
-export const oursContenders: Contender[] = [ours(true), ours(false)]
+export const oursContenders: Contender[] = [ours(true), ours(false), oursDpop]

@@ -70,13 +70,13 @@ export function claims(issuer: string, lifetimeSeconds = 3600): Record<string, u
 }
 
 /** The signing input of a token: base64url(header).base64url(payload). */
-function signingInput(key: BenchKey, issuer: string): string {
-  return `${b64url({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })}.${b64url(claims(issuer))}`
+function signingInput(key: BenchKey, issuer: string, extra: Record<string, unknown> = {}): string {
+  return `${b64url({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })}.${b64url({ ...claims(issuer), ...extra })}`
 }
 
-/** Signs one token synchronously. */
-export function signToken(key: BenchKey, issuer: string): string {
-  const input = signingInput(key, issuer)
+/** Signs one token synchronously; `extra` claims (such as `cnf`) are added. */
+export function signToken(key: BenchKey, issuer: string, extra?: Record<string, unknown>): string {
+  const input = signingInput(key, issuer, extra)
   const { hash, dsaEncoding } = cryptoParams(key.alg)
   const signature = sign(hash, Buffer.from(input), {
     key: key.privateKey,
