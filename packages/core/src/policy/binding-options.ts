@@ -3,6 +3,7 @@
  * validation that turns a misconfiguration into a TypeError naming the
  * option at `createVerifier`.
  */
+import { bindingCryptoAvailable, utf8Length } from '#binding-crypto'
 import type { ChallengeSchemes } from '../challenge.js'
 import type { EventHandler } from '../events.js'
 import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from '../options.js'
@@ -91,6 +92,7 @@ export function resolveBinding(
 
 function resolveDpop(value: unknown, context: { clock: () => number; clockTolerance: number }) {
   if (value === undefined || value === false) return undefined
+  requireBindingCrypto('dpop')
   const options = value === true ? {} : value
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new TypeError(
@@ -129,6 +131,7 @@ function resolveDpop(value: unknown, context: { clock: () => number; clockTolera
 
 function resolveMtls(value: unknown): BindingConfig['mtls'] {
   if (value === undefined || value === false) return undefined
+  requireBindingCrypto('mtls')
   const options = value === true ? {} : value
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new TypeError('"mtls" option must be an object ({ certificate?, required? })')
@@ -155,6 +158,14 @@ function resolveMtls(value: unknown): BindingConfig['mtls'] {
   }
 }
 
+function requireBindingCrypto(option: string): void {
+  if (!bindingCryptoAvailable) {
+    throw new TypeError(
+      `"${option}" option needs node:crypto, which this runtime lacks (Node.js, Bun and Deno have it)`,
+    )
+  }
+}
+
 function algorithmList(value: unknown): readonly string[] {
   if (value === undefined) return DEFAULT_DPOP_ALGORITHMS
   if (!Array.isArray(value) || value.length === 0 || value.some((alg) => !ALGORITHMS.has(alg))) {
@@ -173,11 +184,7 @@ function nonceOption(value: unknown, clock: () => number): DpopNonces | undefine
   const extra = Object.keys(rest)[0]
   if (extra !== undefined) throw new TypeError(`unknown option "dpop.nonce.${extra}"`)
   const bytes =
-    typeof secret === 'string'
-      ? Buffer.byteLength(secret, 'utf8')
-      : secret instanceof Uint8Array
-        ? secret.length
-        : -1
+    typeof secret === 'string' ? utf8Length(secret) : secret instanceof Uint8Array ? secret.length : -1
   if (bytes < MIN_SECRET_BYTES) {
     throw new TypeError(
       `"dpop.nonce.secret" option must be a string or Uint8Array of at least ${MIN_SECRET_BYTES} bytes`,

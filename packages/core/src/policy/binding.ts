@@ -5,14 +5,14 @@
  * token (`cnf['x5t#S256']`, RFC 8705) needs that client certificate. The
  * replay store is asked last, when everything else has passed.
  */
-import { timingSafeEqual } from 'node:crypto'
+
+import { sameText, sha256Base64url } from '#binding-crypto'
 import { type CertificateSource, readClientCertificate } from '../request/client-certificate.js'
 import { normaliseHtu } from '../request/dpop-htu.js'
 import type { DpopNonces } from '../request/dpop-nonce.js'
 import type { DpopProofVerifier, VerifiedProof } from '../request/dpop-proof.js'
 import type { ReplayStore } from '../request/dpop-replay-store.js'
 import { headerValues, type RequestInfo } from '../request/request-info.js'
-import { sha256Base64url } from '../request/sha256.js'
 import { BindingFailure, invalidProof, ReplayStoreFailure } from './binding-failure.js'
 
 /** How a request proved it holds the token: `AuthResult.binding`. */
@@ -81,7 +81,7 @@ export async function checkBinding(
     throw new BindingFailure('dpop_not_accepted', 'invalid_token', 'DPoP-bound tokens are not accepted here')
   }
   const proof = await verifyProof(request, token, config.dpop.proofs, now)
-  if (!sameString(proof.jkt, bound.jkt)) {
+  if (!sameText(proof.jkt, bound.jkt)) {
     throw new BindingFailure(
       'dpop_key_mismatch',
       'invalid_token',
@@ -222,7 +222,7 @@ function checkCertificate(x5t: string, request: RequestInfo | undefined, config:
       'Bearer',
     )
   }
-  if (!sameString(reading.thumbprint, x5t)) {
+  if (!sameText(reading.thumbprint, x5t)) {
     throw new BindingFailure(
       'certificate_mismatch',
       'invalid_token',
@@ -231,11 +231,4 @@ function checkCertificate(x5t: string, request: RequestInfo | undefined, config:
     )
   }
   return { method: 'mtls', thumbprint: reading.thumbprint }
-}
-
-/** Constant-time equality of two strings (their lengths aside). */
-function sameString(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'utf8')
-  const right = Buffer.from(b, 'utf8')
-  return left.length === right.length && timingSafeEqual(left, right)
 }

@@ -14,6 +14,8 @@
  *   as they are); a chain lists the leaf first.
  */
 
+import { decodeBytes } from '#binding-crypto'
+
 /** DER of the leaf certificate, or why there is none. */
 export type HeaderCertificate = { der: Uint8Array } | { unreadable: string }
 
@@ -31,7 +33,7 @@ export function derFromPem(pem: string): HeaderCertificate {
 
 function derFromBase64(body: string): HeaderCertificate {
   if (body.length % 4 !== 0 || !BASE64.test(body)) return { unreadable: 'certificate is not valid base64' }
-  return { der: Buffer.from(body, 'base64') }
+  return { der: decodeBytes(body, 'base64') }
 }
 
 /** URL-encoded PEM (nginx `$ssl_client_escaped_cert`, AWS ALB); plain PEM passes through unchanged. */

@@ -3,7 +3,7 @@
  * it (the TLS socket, a proxy header, or the application's own function) and
  * returns its RFC 8705 `x5t#S256` thumbprint: base64url SHA-256 of the DER.
  */
-import { X509Certificate } from 'node:crypto'
+import { certificateDer, sha256Base64url } from '#binding-crypto'
 import {
   derFromClientCertField,
   derFromUrlEncodedPem,
@@ -11,10 +11,12 @@ import {
   type HeaderCertificate,
 } from './client-certificate-headers.js'
 import { headerValues, type RequestInfo } from './request-info.js'
-import { sha256Base64url } from './sha256.js'
 
-/** A certificate as the socket or a function gives it: node `X509Certificate`, PEM text, or DER bytes. */
-export type ClientCertificate = X509Certificate | string | Uint8Array
+/**
+ * A certificate as the socket or a function gives it: a node `X509Certificate`
+ * (anything with the DER as `raw`), PEM text, or DER bytes.
+ */
+export type ClientCertificate = { readonly raw: Uint8Array } | string | Uint8Array
 
 /**
  * Where the client certificate comes from. `'socket'`: the TLS connection
@@ -86,27 +88,19 @@ export function readClientCertificate(request: RequestInfo, source: CertificateS
 }
 
 function fromValue(value: unknown): CertificateReading {
-  if (value === undefined || value === null) return { missing: true, why: undefined }
-  if (value instanceof X509Certificate) return { thumbprint: sha256Base64url(value.raw) }
-  // DER from the TLS socket (`getPeerCertificate().raw`), parsed by the TLS stack already.
-  if (value instanceof Uint8Array) {
-    if (value.length === 0) return { missing: true, why: undefined }
-    return { thumbprint: sha256Base64url(value) }
+  if (value === undefined || value === null || value === '') return { missing: true, why: undefined }
+  // DER from the TLS socket (`getPeerCertificate().raw`, `X509Certificate.raw`), parsed by the TLS stack already.
+  const raw = value instanceof Uint8Array ? value : (value as { raw?: unknown }).raw
+  if (raw instanceof Uint8Array) {
+    return raw.length === 0 ? { missing: true, why: undefined } : { thumbprint: sha256Base64url(raw) }
   }
-  if (typeof value === 'string') {
-    if (value === '') return { missing: true, why: undefined }
-    return checkedDer(undefined, 'certificate', value)
-  }
+  if (typeof value === 'string') return checkedDer(value, 'certificate')
   return { missing: true, why: 'certificate is neither an X509Certificate, PEM nor DER' }
 }
 
 /** Parses the certificate, so that text that merely looks like one reads as missing. */
-function checkedDer(der: Uint8Array | undefined, what: string, pem?: string): CertificateReading {
-  let certificate: X509Certificate
-  try {
-    certificate = new X509Certificate(der === undefined ? (pem as string) : Buffer.from(der))
-  } catch {
-    return { missing: true, why: `${what}: not an X.509 certificate` }
-  }
-  return { thumbprint: sha256Base64url(certificate.raw) }
+function checkedDer(input: string | Uint8Array, what: string): CertificateReading {
+  const der = certificateDer(input)
+  if (der === undefined) return { missing: true, why: `${what}: not an X.509 certificate` }
+  return { thumbprint: sha256Base64url(der) }
 }

@@ -5,7 +5,7 @@
  * are accepted, so a nonce lives between one and two windows; a client whose
  * nonce has aged out gets `use_dpop_nonce` with a fresh one and retries.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { decodeBytes, encodeBase64url, hmacSha256, sameBytes } from '#binding-crypto'
 
 /** Issues and checks nonces. */
 export interface DpopNonces {
@@ -38,17 +38,16 @@ export const MIN_SECRET_BYTES = 32
  * response.setHeader('DPoP-Nonce', nonces.current())
  */
 export function createDpopNonces(options: DpopNonceOptions): DpopNonces {
-  const secret = typeof options.secret === 'string' ? Buffer.from(options.secret, 'utf8') : options.secret
+  const { secret } = options
   const windowMs = (options.window ?? 60) * 1000
   const { clock } = options
   // The last two windows' nonces, recomputed only when the window moves.
   let cachedWindow = Number.NaN
-  let cached: [Buffer, Buffer] = [Buffer.alloc(0), Buffer.alloc(0)]
+  let cached: [Uint8Array, Uint8Array] = [new Uint8Array(0), new Uint8Array(0)]
 
-  const nonceOf = (window: number) =>
-    createHmac('sha256', secret).update(`dpop-nonce:${window}`).digest().subarray(0, NONCE_BYTES)
+  const nonceOf = (window: number) => hmacSha256(secret, `dpop-nonce:${window}`, NONCE_BYTES)
 
-  function windows(): [Buffer, Buffer] {
+  function windows(): [Uint8Array, Uint8Array] {
     const window = Math.floor(clock() / windowMs)
     if (window !== cachedWindow) {
       cached =
@@ -59,15 +58,15 @@ export function createDpopNonces(options: DpopNonceOptions): DpopNonces {
   }
 
   return {
-    current: () => windows()[0].toString('base64url'),
+    current: () => encodeBase64url(windows()[0]),
     check(nonce) {
       if (typeof nonce !== 'string' || nonce.length !== NONCE_LENGTH) return false
-      const presented = Buffer.from(nonce, 'base64url')
-      if (presented.length !== NONCE_BYTES || presented.toString('base64url') !== nonce) return false
+      const presented = decodeBytes(nonce, 'base64url')
+      if (presented.length !== NONCE_BYTES || encodeBase64url(presented) !== nonce) return false
       const [current, previous] = windows()
       // Both compared, whatever the first says: the time taken tells nothing.
-      const isCurrent = timingSafeEqual(presented, current)
-      const isPrevious = timingSafeEqual(presented, previous)
+      const isCurrent = sameBytes(presented, current)
+      const isPrevious = sameBytes(presented, previous)
       return isCurrent || isPrevious
     },
   }

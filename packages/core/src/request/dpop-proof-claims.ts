@@ -3,10 +3,11 @@
  * 3 and 8–12): `jti`, `htm`, `htu`, `iat`, `ath` and, with server nonces,
  * `nonce`.
  */
+
+import { sha256Base64url } from '#binding-crypto'
 import { BindingFailure, invalidProof } from '../policy/binding-failure.js'
 import { normaliseHtu } from './dpop-htu.js'
 import type { DpopNonces } from './dpop-nonce.js'
-import { sha256Base64url } from './sha256.js'
 
 /** Longest `jti` accepted (RFC 9449 §11.1: refuse huge ones). A UUID is 36. */
 export const MAX_JTI_LENGTH = 256

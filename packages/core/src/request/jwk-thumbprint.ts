@@ -2,7 +2,7 @@
  * The public key of a DPoP proof (its `jwk` header) and its RFC 7638
  * thumbprint, the value a DPoP-bound token names in `cnf.jkt` (RFC 9449 §6.1).
  */
-import { sha256Base64url } from './sha256.js'
+import { sha256Base64url } from '#binding-crypto'
 
 /** The members of a public JWK that define the key (RFC 7638 §3.2), all base64url strings but `kty`/`crv`. */
 export type PublicJwk =

@@ -3,8 +3,6 @@
  * (method, URL, the `DPoP` header) and mTLS (the client certificate) need
  * beyond the Authorization header.
  */
-import type { X509Certificate } from 'node:crypto'
-
 /** Request headers: a web `Headers`, or Node's `IncomingHttpHeaders` shape (names lower-case). */
 export type RequestHeaders = Headers | Readonly<Record<string, string | readonly string[] | undefined>>
 
@@ -25,8 +23,11 @@ export interface RequestInfo {
   url: string
   /** The request headers. */
   headers: RequestHeaders
-  /** The TLS peer certificate, if the connection has one: a node `X509Certificate`, PEM, or DER. */
-  clientCertificate?: X509Certificate | string | Uint8Array | undefined
+  /**
+   * The TLS peer certificate, if the connection has one: a node `X509Certificate`
+   * (or anything with its DER as `raw`, such as `socket.getPeerCertificate()`), PEM, or DER.
+   */
+  clientCertificate?: { readonly raw: Uint8Array } | string | Uint8Array | undefined
 }
 
 /**
