@@ -320,6 +320,23 @@ describe('dpop: {} (Bearer and DPoP accepted)', () => {
   })
 })
 
+describe('with RFC 9728 resource metadata', () => {
+  it('every challenge, Bearer and DPoP, names the metadata URL', async () => {
+    const verifier = verifierFor({ dpop: {}, resourceMetadata: { resource: 'https://orders.example.com' } })
+    const url = 'https://orders.example.com/.well-known/oauth-protected-resource'
+    await expectRefused(verifier.authenticateRequest(request({})), {
+      status: 401,
+      reason: 'missing_token',
+      challenge: `Bearer resource_metadata="${url}", DPoP resource_metadata="${url}", algs="${ALGS}"`,
+    })
+    await expectRefused(verifier.authenticateRequest(await dpopRequest(await dpopToken(), thief)), {
+      status: 401,
+      reason: 'dpop_key_mismatch',
+      challenge: `Bearer resource_metadata="${url}", DPoP error="invalid_token", error_description="{description}", resource_metadata="${url}", algs="${ALGS}"`,
+    })
+  })
+})
+
 describe('dpop: { required: true }', () => {
   it('refuses Bearer with a DPoP-only challenge, and accepts DPoP', async () => {
     const verifier = verifierFor({ dpop: { required: true, algorithms: ['ES256'] } })
