@@ -5,13 +5,14 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
-  AuthError,
+  type AuthError,
   createVerifier,
   protectedResourceMetadataUrl,
   type Verifier,
   type VerifierOptions,
 } from '../src/index.js'
 import { AUDIENCE, createSigner, ISSUER, type Signer, validClaims } from './helpers/local-keys.js'
+import { refusal } from './helpers/refusal.js'
 
 const NOW = 1_900_000_000
 const RESOURCE = 'https://orders.example.com/v1'
@@ -31,16 +32,6 @@ function verifierFor(options: Partial<VerifierOptions> = {}): Verifier {
     resourceMetadata: { resource: RESOURCE },
     ...options,
   } as VerifierOptions)
-}
-
-async function refusal(promise: Promise<unknown>): Promise<AuthError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).toBeInstanceOf(AuthError)
-    return error as AuthError
-  }
-  throw new Error('accepted')
 }
 
 describe('the well-known URL (RFC 9728 §3.1)', () => {

@@ -9,7 +9,6 @@
 import type { JWK } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
-  AuthError,
   auth0,
   cognito,
   createVerifier,
@@ -21,6 +20,7 @@ import {
   pingone,
 } from '../../src/index.js'
 import { createSigner, type Signer } from '../helpers/local-keys.js'
+import { refusal } from '../helpers/refusal.js'
 
 const NOW = 1_900_000_000
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47'
@@ -42,16 +42,6 @@ function verifierFor(profile: IssuerProfile, keys: JWK[] = [rs256.publicJwk]) {
 }
 
 const times = { iat: NOW, exp: NOW + 3600 }
-
-async function refusal(promise: Promise<unknown>): Promise<AuthError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).toBeInstanceOf(AuthError)
-    return error as AuthError
-  }
-  throw new Error('the token was accepted')
-}
 
 describe('auth0', () => {
   const profile = () => auth0({ domain: 'acme.us.auth0.com', audience: 'https://api.acme.example' })

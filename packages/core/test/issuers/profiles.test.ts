@@ -9,7 +9,6 @@
 import type { JWK } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
-  AuthError,
   type AuthErrorReason,
   createVerifier,
   type IssuerProfile,
@@ -18,6 +17,7 @@ import {
   type VerifierOptions,
 } from '../../src/index.js'
 import { createSigner, type Signer } from '../helpers/local-keys.js'
+import { refusal } from '../helpers/refusal.js'
 
 const NOW = 1_900_000_000
 const A = 'https://a.example.com/'
@@ -74,16 +74,6 @@ function verifierFor(
     onEvent: (event) => events.push(event),
     ...extra,
   } as VerifierOptions)
-}
-
-async function refusal(promise: Promise<unknown>): Promise<AuthError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).toBeInstanceOf(AuthError)
-    return error as AuthError
-  }
-  throw new Error('the token was accepted')
 }
 
 async function expectRefused(verifier: Verifier, token: string, status: number, reason: AuthErrorReason) {
