@@ -8,16 +8,20 @@
  */
 import { createServer, type RequestListener } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { getRequestListener } from '@hono/node-server'
 import Router from '@koa/router'
 import { createVerifier, type Verifier } from '@m2m-guard/core'
 import { createGuard as createExpressGuard } from '@m2m-guard/express'
 import m2mGuard from '@m2m-guard/fastify'
+import { createGuard as createFetchGuard } from '@m2m-guard/fetch'
+import { createGuard as createHonoGuard } from '@m2m-guard/hono'
 import { createGuard as createKoaGuard } from '@m2m-guard/koa'
 import { type AuthServer, createAuthServer } from '@m2m-guard/testing'
 import express from 'express'
 import express4 from 'express4'
 import fastify from 'fastify'
 import fastify4 from 'fastify4'
+import { Hono } from 'hono'
 import Koa from 'koa'
 import Koa2 from 'koa2'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -62,6 +66,8 @@ const starts: Record<string, Start> = {
   'koa 2': (verifier) => startKoa(Koa2 as unknown as typeof Koa, verifier),
   'fastify 5': (verifier) => startFastify(fastify, verifier),
   'fastify 4': (verifier) => startFastify(fastify4 as unknown as typeof fastify, verifier),
+  hono: startHono,
+  'fetch gate': startFetch,
 }
 
 function startExpress(app: typeof express, verifier: Verifier): Promise<string> {
@@ -88,6 +94,33 @@ function startKoa(App: typeof Koa, verifier: Verifier): Promise<string> {
   app.use(guard.metadata())
   app.use(router.routes())
   return listen(app.callback())
+}
+
+function startHono(verifier: Verifier): Promise<string> {
+  const guard = createHonoGuard(verifier)
+  const app = new Hono()
+  app.use(guard.metadata())
+  app.get('/v1/orders', guard.require({ scopes: ['orders:read'] }), (c) => c.json({ ok: true }))
+  app.post('/v1/orders', guard.require({ anyScopes: ['orders:write', 'orders:admin'] }), (c) =>
+    c.json({ ok: true }),
+  )
+  return listen(getRequestListener(app.fetch))
+}
+
+function startFetch(verifier: Verifier): Promise<string> {
+  const guard = createFetchGuard(verifier)
+  const metadata = guard.metadata()
+  const ok = () => Response.json({ ok: true })
+  const read = guard.protect({ scopes: ['orders:read'] }, ok)
+  const write = guard.protect({ anyScopes: ['orders:write', 'orders:admin'] }, ok)
+  return listen(
+    getRequestListener(async (request) => {
+      const { pathname } = new URL(request.url)
+      if (pathname === metadata.path && request.method === 'GET') return metadata(request)
+      if (pathname === '/v1/orders') return request.method === 'POST' ? write(request) : read(request)
+      return new Response('not found', { status: 404 })
+    }),
+  )
 }
 
 async function startFastify(create: typeof fastify, verifier: Verifier): Promise<string> {
@@ -157,9 +190,11 @@ describe.each(Object.keys(starts))('%s', (name) => {
 describe('without the resourceMetadata option', () => {
   const plain = () => createVerifier({ issuer: issuer.issuer, audience: AUDIENCE })
 
-  it('Express and Koa guard.metadata() is a TypeError at start-up', () => {
+  it('Express, Koa, Hono and fetch guard.metadata() is a TypeError at start-up', () => {
     expect(() => createExpressGuard(plain()).metadata()).toThrow(/needs the "resourceMetadata" option/)
     expect(() => createKoaGuard(plain()).metadata()).toThrow(/needs the "resourceMetadata" option/)
+    expect(() => createHonoGuard(plain()).metadata()).toThrow(/needs the "resourceMetadata" option/)
+    expect(() => createFetchGuard(plain()).metadata()).toThrow(/needs the "resourceMetadata" option/)
   })
 
   it('Fastify registers no metadata route', async () => {

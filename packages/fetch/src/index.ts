@@ -17,9 +17,8 @@ import {
   type Requirement,
   type Verifier,
   type VerifierOptions,
-  validateRequirement,
 } from '@m2m-guard/core'
-import { resolveGuardOptions } from '@m2m-guard/core/adapter'
+import { declareRequirement, requiredMetadataRoute, resolveGuardOptions } from '@m2m-guard/core/adapter'
 
 export { AuthError, type AuthResult, type Requirement, type Verifier } from '@m2m-guard/core'
 
@@ -62,6 +61,17 @@ export type GuardedHandler<Rest extends unknown[] = []> = (
  */
 export type FetchHandler<Rest extends unknown[] = []> = (request: Request, ...rest: Rest) => Promise<Response>
 
+/**
+ * Serves the RFC 9728 metadata document: `GET` (and `HEAD`) get it as JSON,
+ * other methods a 405. `path` is where clients look for it (the well-known
+ * URL's path), for your router.
+ *
+ * @example
+ * const metadata: MetadataHandler = guard.metadata()
+ * if (new URL(request.url).pathname === metadata.path) return metadata(request)
+ */
+export type MetadataHandler = ((request: Request) => Response) & { readonly path: string }
+
 /** A guard: one verifier, any number of per-route requirements. */
 export interface Guard {
   /** The verifier this guard uses. */
@@ -99,6 +109,15 @@ export interface Guard {
     requirement: Requirement | undefined,
     handler: GuardedHandler<Rest>,
   ): FetchHandler<Rest>
+  /**
+   * The handler of the verifier's RFC 9728 metadata. Throws a TypeError at
+   * once if the `resourceMetadata` option is not set.
+   *
+   * @example
+   * const guard = createGuard({ issuer, audience, resourceMetadata: { resource: 'https://orders.example.com' } })
+   * const metadata = guard.metadata() // metadata.path: '/.well-known/oauth-protected-resource'
+   */
+  metadata(): MetadataHandler
 }
 
 /**
@@ -125,7 +144,7 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
     ...args: [GuardedHandler<Rest>] | [Requirement | undefined, GuardedHandler<Rest>]
   ): FetchHandler<Rest> {
     const [requirement, handler] = args.length === 1 ? [undefined, args[0]] : args
-    validateRequirement(requirement)
+    declareRequirement(verifier, requirement)
     if (typeof handler !== 'function') throw new TypeError('protect() needs a handler function')
     return async (request, ...rest) => {
       let auth: AuthResult
@@ -139,7 +158,19 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
     }
   }
 
-  return { verifier, authenticate, respond, protect }
+  function metadata(): MetadataHandler {
+    const route = requiredMetadataRoute(verifier)
+    const serve = (request: Request) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        return new Response(null, { status: 405, headers: { Allow: 'GET, HEAD' } })
+      }
+      const body = request.method === 'HEAD' ? null : JSON.stringify(route.document())
+      return new Response(body, { headers: { 'Content-Type': 'application/json' } })
+    }
+    return Object.assign(serve, { path: route.path })
+  }
+
+  return { verifier, authenticate, respond, protect, metadata }
 }
 
 /**

@@ -181,3 +181,39 @@ describe('respond', () => {
     expect(() => respond(new Error('x') as never)).toThrow('respond() needs an AuthError')
   })
 })
+
+describe('metadata', () => {
+  const options = () => ({
+    issuer: server.issuer,
+    audience: AUDIENCE,
+    jwksUri: server.jwksUri,
+    resourceMetadata: { resource: 'https://orders.example/v1' },
+  })
+
+  it('serves the RFC 9728 document to GET and HEAD, names its path, and refuses other methods', async () => {
+    const guard = createGuard(options())
+    guard.protect({ scopes: ['orders:read'] }, () => new Response())
+    const metadata = guard.metadata()
+    expect(metadata.path).toBe('/.well-known/oauth-protected-resource/v1')
+    const url = `https://orders.example${metadata.path}`
+    const response = metadata(new Request(url))
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('application/json')
+    expect(await response.json()).toEqual({
+      resource: 'https://orders.example/v1',
+      authorization_servers: [server.issuer],
+      scopes_supported: ['orders:read'],
+      bearer_methods_supported: ['header'],
+    })
+    const head = metadata(new Request(url, { method: 'HEAD' }))
+    expect([head.status, await head.text()]).toEqual([200, ''])
+    const post = metadata(new Request(url, { method: 'POST' }))
+    expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET, HEAD'])
+  })
+
+  it('is a TypeError at start-up without the resourceMetadata option', () => {
+    expect(() => createGuard(countingVerifier(server).verifier).metadata()).toThrow(
+      /needs the "resourceMetadata" option/,
+    )
+  })
+})

@@ -6,6 +6,7 @@ import {
   type Guard,
   type GuardedHandler,
   type GuardOptions,
+  type MetadataHandler,
   type Requirement,
   type Verifier,
 } from '@m2m-guard/fetch'
@@ -60,6 +61,9 @@ describe('@m2m-guard/fetch types', () => {
     expectTypeOf(guard.authenticate).returns.toEqualTypeOf<Promise<AuthResult>>()
     expectTypeOf(guard.respond).toEqualTypeOf<(error: AuthError) => Response>()
     expectTypeOf(guard).toEqualTypeOf<Guard>()
+    expectTypeOf(guard.metadata()).toEqualTypeOf<MetadataHandler>()
+    expectTypeOf(guard.metadata()).toExtend<(request: Request) => Response>()
+    expectTypeOf(guard.metadata().path).toEqualTypeOf<string>()
   })
 
   it('accepts verifier options, a Verifier, or { verifier } with onError', () => {

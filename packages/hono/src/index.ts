@@ -18,9 +18,8 @@ import {
   type Requirement,
   type Verifier,
   type VerifierOptions,
-  validateRequirement,
 } from '@m2m-guard/core'
-import { resolveGuardOptions } from '@m2m-guard/core/adapter'
+import { declareRequirement, requiredMetadataRoute, resolveGuardOptions } from '@m2m-guard/core/adapter'
 import { respond } from '@m2m-guard/fetch'
 import type { MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
@@ -76,6 +75,17 @@ export interface Guard {
    * app.delete('/orders/:id', guard.require({ scopes: ['orders:write'], clients: ['billing'] }), handler)
    */
   require(requirement?: Requirement): MiddlewareHandler<AuthEnv>
+  /**
+   * Middleware that serves the verifier's RFC 9728 metadata (`GET`, JSON) at
+   * its well-known path and passes every other request on; as a route
+   * handler, mount it at `guard.metadata().path`. Throws a TypeError at once
+   * if the `resourceMetadata` option is not set.
+   *
+   * @example
+   * const guard = createGuard({ issuer, audience, resourceMetadata: { resource: 'https://orders.example.com' } })
+   * app.use(guard.metadata()) // GET /.well-known/oauth-protected-resource
+   */
+  metadata(): MiddlewareHandler & { readonly path: string }
 }
 
 /**
@@ -94,7 +104,7 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
   return {
     verifier,
     require(requirement) {
-      validateRequirement(requirement)
+      declareRequirement(verifier, requirement)
       return async (c, next) => {
         let auth: AuthResult
         try {
@@ -108,6 +118,14 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
         c.set('auth', auth)
         await next()
       }
+    },
+    metadata() {
+      const route = requiredMetadataRoute(verifier)
+      const serve: MiddlewareHandler = async (c, next) => {
+        if (c.req.method !== 'GET' || c.req.path !== route.path) return next()
+        return c.json(route.document())
+      }
+      return Object.assign(serve, { path: route.path })
     },
   }
 }

@@ -129,3 +129,31 @@ describe('require', () => {
     expect(await response.json()).toMatchObject({ error: 'insufficient_scope' })
   })
 })
+
+describe('metadata', () => {
+  it('serves the RFC 9728 document at its path, as middleware or as the route handler', async () => {
+    const guard = createGuard({
+      verifier: countingVerifier(server, { resourceMetadata: { resource: 'https://orders.example' } })
+        .verifier,
+    })
+    const metadata = guard.metadata()
+    expect(metadata.path).toBe('/.well-known/oauth-protected-resource')
+    const asMiddleware = new Hono()
+    asMiddleware.use(metadata)
+    asMiddleware.get('/orders', guard.require({ scopes: ['orders:read'] }), (c) => c.text('ok'))
+    const asRoute = new Hono()
+    asRoute.get(metadata.path, metadata)
+    for (const app of [asMiddleware, asRoute]) {
+      const response = await app.request(metadata.path)
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/)
+      expect(await response.json()).toMatchObject({
+        resource: 'https://orders.example',
+        authorization_servers: [server.issuer],
+      })
+      expect((await app.request(metadata.path, { method: 'POST' })).status).toBe(404)
+    }
+    expect(await (await asMiddleware.request(metadata.path)).json()).toMatchObject({
+      scopes_supported: ['orders:read'],
+    })
+  })
+})

@@ -43,6 +43,9 @@ describe('@m2m-guard/hono types', () => {
   it('returns Hono middleware and takes the same options as the other adapters', () => {
     expectTypeOf(guard).toEqualTypeOf<Guard>()
     expectTypeOf(guard.require()).toEqualTypeOf<MiddlewareHandler<AuthEnv>>()
+    expectTypeOf(guard.metadata()).toExtend<MiddlewareHandler>()
+    expectTypeOf(guard.metadata().path).toEqualTypeOf<string>()
+    new Hono().get(guard.metadata().path, guard.metadata())
     createGuard(verifier)
     createGuard({ verifier, onError: 'throw' })
     // @ts-expect-error Hono has no next(err)
