@@ -18,7 +18,7 @@ import { required } from '../shared/env.js'
 import { listening, type RunningServer } from '../shared/listening.js'
 import { createOrderStore, type OrderStore } from '../shared/orders.js'
 import { requireToolScopes } from './tool-scopes.js'
-import { registerTools, TOOL_SCOPES } from './tools.js'
+import { registerTools } from './tools.js'
 
 /** Verifier options without `audience`: an MCP server's audience is its own URL, `resource`. */
 export type McpAppOptions = Omit<VerifierOptions, 'audience'> & {
@@ -35,30 +35,26 @@ export type McpAppOptions = Omit<VerifierOptions, 'audience'> & {
  * const app = createApp({ issuer: 'https://auth.example.com', resource: 'https://mcp.example.com/mcp' })
  */
 export function createApp({ resource, ...options }: McpAppOptions): Express {
-  const resourceUrl = new URL(resource)
-  const guard = createGuard({ ...options, audience: resource })
+  const { pathname } = new URL(resource)
+  const guard = createGuard({
+    ...options,
+    audience: resource,
+    // scopes_supported: every scope a tool's requirement declares (tool-scopes.ts).
+    resourceMetadata: { resource, resourceName: 'Orders MCP server' },
+  })
   const orders = createOrderStore()
   const app = express()
 
-  // RFC 9728 §3.1: the metadata URL inserts the well-known segment before the resource's path.
-  // TODO(core-issuers): serve `guard.metadata()` once core's `resourceMetadata` option has landed;
-  // it also adds `resource_metadata="…"` to every 401/403 challenge, which a hand-made route cannot.
-  app.get(`/.well-known/oauth-protected-resource${resourceUrl.pathname}`, (_req, res) => {
-    res.json({
-      resource,
-      authorization_servers: [options.issuer],
-      scopes_supported: TOOL_SCOPES,
-      bearer_methods_supported: ['header'],
-      resource_name: 'Orders MCP server',
-    })
-  })
+  // RFC 9728: the metadata MCP clients look for, at /.well-known/oauth-protected-resource/mcp;
+  // every 401 and 403 challenge points to it (resource_metadata="…").
+  app.use(guard.metadata())
 
   // The guard runs before express.json(): a caller without a valid token never gets its body parsed.
-  app.post(resourceUrl.pathname, guard.require(), express.json(), requireToolScopes(guard), (req, res) => {
+  app.post(pathname, guard.require(), express.json(), requireToolScopes(guard), (req, res) => {
     void serveMcp(orders, req, res)
   })
   // Stateless server: no server-initiated streams (GET) and no sessions to end (DELETE).
-  app.all(resourceUrl.pathname, guard.require(), (_req, res) => {
+  app.all(pathname, guard.require(), (_req, res) => {
     res.status(405).set('Allow', 'POST').json({ error: 'method_not_allowed' })
   })
   return app

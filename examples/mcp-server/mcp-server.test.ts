@@ -54,32 +54,33 @@ async function connect(clientId: string, privateKey: KeyObject) {
   return connection
 }
 
+const metadataUrl = () => `${new URL(resource).origin}/.well-known/oauth-protected-resource/mcp`
 const toolCall = (name: string, args: Record<string, unknown>) =>
   JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name, arguments: args } })
 const mcpHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
 
 describe('MCP server guarded by m2m-guard', () => {
   it('serves its RFC 9728 resource metadata', async () => {
-    const url = new URL(resource)
-    const response = await fetch(`${url.origin}/.well-known/oauth-protected-resource/mcp`)
+    const response = await fetch(metadataUrl())
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({
       resource,
       authorization_servers: [issuer.issuer],
+      // The scopes the tools' requirements declare.
       scopes_supported: ['orders:read', 'orders:cancel'],
       bearer_methods_supported: ['header'],
       resource_name: 'Orders MCP server',
     })
   })
 
-  it('refuses a request without a token with 401 and a Bearer challenge', async () => {
+  it('refuses a request without a token with 401 and a challenge that points to the metadata', async () => {
     const response = await fetch(resource, {
       method: 'POST',
       headers: mcpHeaders,
       body: toolCall('list-orders', {}),
     })
     expect(response.status).toBe(401)
-    expect(response.headers.get('www-authenticate')).toBe('Bearer')
+    expect(response.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${metadataUrl()}"`)
     expect(await response.json()).toEqual({
       error: 'unauthorized',
       error_description: 'authentication required',
@@ -128,7 +129,7 @@ describe('MCP server guarded by m2m-guard', () => {
     })
     expect(response.status).toBe(403)
     expect(response.headers.get('www-authenticate')).toBe(
-      'Bearer error="insufficient_scope", error_description="missing required scope: orders:cancel", scope="orders:cancel"',
+      `Bearer error="insufficient_scope", error_description="missing required scope: orders:cancel", scope="orders:cancel", resource_metadata="${metadataUrl()}"`,
     )
     expect(await response.json()).toEqual({
       error: 'insufficient_scope',

@@ -18,11 +18,6 @@ export const TOOL_REQUIREMENTS = {
 
 export type ToolName = keyof typeof TOOL_REQUIREMENTS
 
-/** Every scope some tool needs: the `scopes_supported` of the resource metadata. */
-export const TOOL_SCOPES: string[] = [
-  ...new Set(Object.values(TOOL_REQUIREMENTS).flatMap((requirement) => requirement.scopes)),
-]
-
 /**
  * Registers the tools on `server`. The handlers do not check scopes: the HTTP
  * guard has, before the request reached the MCP layer.
