@@ -124,6 +124,14 @@ function credentials(options: TokenClientOptions, timeout: number): Credentials 
   if (!AUTH_METHODS.includes(method)) invalid('authMethod', `must be one of ${AUTH_METHODS.join(', ')}`)
   if (method === 'tls_client_auth' || method === 'self_signed_tls_client_auth') {
     if (options.tls === undefined) invalid('tls', `is required with ${method}`)
+    // Over plain HTTP no certificate is ever presented: the server could only refuse the client.
+    const where = options.tokenEndpoint ?? options.issuer
+    if (where !== undefined && String(where).startsWith('http:')) {
+      invalid(
+        options.tokenEndpoint === undefined ? 'issuer' : 'tokenEndpoint',
+        `must be https: with ${method}`,
+      )
+    }
     if (options.clientSecret !== undefined) invalid('clientSecret', `must not be set with ${method}`)
     if (options.privateKey !== undefined) invalid('privateKey', `must not be set with ${method}`)
     return { method, clientId }

@@ -88,7 +88,8 @@ export function resolveTls(option: unknown): ResolvedTls {
 /**
  * Wraps `fetch` so that every request it makes presents the client certificate, through an undici
  * `Agent` (global `fetch` cannot present one). A custom `fetch` receives the agent as `init.dispatcher`,
- * as Node's and undici's fetch understand it. Idle connections do not keep the process alive.
+ * as Node's and undici's fetch understand it. Idle connections do not keep the process alive. TLS
+ * sessions are not resumed, so every connection presents the certificate.
  *
  * @example
  * ```ts
@@ -99,6 +100,9 @@ export function fetchWithCertificate(
   fetchImpl: typeof globalThis.fetch,
   tls: ResolvedTls,
 ): typeof globalThis.fetch {
-  const dispatcher = new Agent({ connect: tls.connect })
+  // No TLS session resumption: on a resumed session a Node.js server may not see the client
+  // certificate again (nodejs/node#3940), and would refuse a certificate-bound token. Keep-alive
+  // connections make the full handshakes rare.
+  const dispatcher = new Agent({ connect: { ...tls.connect, maxCachedSessions: 0 } })
   return (input, init) => fetchImpl(input, { ...init, dispatcher } as unknown as RequestInit)
 }

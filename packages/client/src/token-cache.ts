@@ -174,7 +174,9 @@ export function createTokenCache(context: TokenCacheContext): TokenCache {
     },
     invalidate(token) {
       if (token !== undefined && current?.accessToken !== token) return
-      if (token !== undefined) context.onInvalidate?.(token)
+      // Whoever shares tokens with us must not hand this one back as "new".
+      const dropped = token ?? current?.accessToken
+      if (dropped !== undefined) context.onInvalidate?.(dropped)
       current = undefined
       renewalPausedUntil = 0
       // A request already under way when a specific token is found bad was started after that token

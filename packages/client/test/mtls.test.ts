@@ -170,6 +170,25 @@ describe('tls option validation', () => {
       /"tls" option is required with tls_client_auth/,
     ],
     [
+      'an http: token endpoint with tls_client_auth',
+      () => ({
+        tokenEndpoint: 'http://auth.example/token',
+        authMethod: 'tls_client_auth',
+        tls: { cert: billing.cert, key: billing.key },
+      }),
+      /"tokenEndpoint" option must be https: with tls_client_auth/,
+    ],
+    [
+      'an http: issuer with self_signed_tls_client_auth',
+      () => ({
+        tokenEndpoint: undefined,
+        issuer: 'http://auth.example',
+        authMethod: 'self_signed_tls_client_auth',
+        tls: { cert: billing.cert, key: billing.key },
+      }),
+      /"issuer" option must be https: with self_signed_tls_client_auth/,
+    ],
+    [
       'a secret with tls_client_auth',
       () => ({
         authMethod: 'tls_client_auth',

@@ -118,6 +118,13 @@ describe('a fleet sharing one store', () => {
     expect(store.tokens.values().next().value?.accessToken).toBe('token-2')
   })
 
+  it('invalidate() without a token does not take the same token back from the store', async () => {
+    const c = instance(0)
+    await c.getToken()
+    c.invalidate()
+    expect(await c.getToken()).toBe('token-2')
+  })
+
   it('ignores a stored token that is about to expire, of another type, or malformed', async () => {
     const key = storeKey({
       endpoint: issuer.tokenEndpoint,
