@@ -343,6 +343,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
         : buildResourceMetadata(config.resourceMetadata, {
             authorizationServers: profiles.flatMap((profile) => profile.issuers),
             declaredScopes,
+            dpop:
+              binding.dpop === undefined
+                ? undefined
+                : { algorithms: binding.schemes.dpopAlgs?.split(' ') ?? [], required: binding.dpop.required },
+            mtls: binding.mtls !== undefined,
           }),
   }
 }

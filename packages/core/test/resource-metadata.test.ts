@@ -103,6 +103,20 @@ describe('the document (RFC 9728 §2)', () => {
     ])
   })
 
+  it('with DPoP and mTLS on: the proof algorithms, whether DPoP is required, certificate-bound tokens', () => {
+    const bound = verifierFor({ dpop: { required: true, algorithms: ['ES256', 'EdDSA'] }, mtls: true })
+    expect(bound.resourceMetadata()).toMatchObject({
+      dpop_signing_alg_values_supported: ['ES256', 'EdDSA'],
+      dpop_bound_access_tokens_required: true,
+      tls_client_certificate_bound_access_tokens: true,
+    })
+    const optional = verifierFor({ dpop: true }).resourceMetadata()
+    expect(optional?.dpop_signing_alg_values_supported?.length).toBeGreaterThan(0)
+    expect(optional).not.toHaveProperty('dpop_bound_access_tokens_required')
+    expect(optional).not.toHaveProperty('tls_client_certificate_bound_access_tokens')
+    expect(verifierFor().resourceMetadata()).not.toHaveProperty('dpop_signing_alg_values_supported')
+  })
+
   it('is undefined without the option', () => {
     expect(verifierFor({ resourceMetadata: undefined }).resourceMetadata()).toBeUndefined()
   })

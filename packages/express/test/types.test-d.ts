@@ -25,6 +25,16 @@ describe('@m2m-guard/express types', () => {
     router.use(guard.require())
     router.post('/orders', (req) => {
       expectTypeOf(req.auth.scopes).toEqualTypeOf<readonly string[]>()
+      expectTypeOf(req.auth.issuer).toEqualTypeOf<string>()
+    })
+  })
+
+  it('serves RFC 9728 metadata as app-level middleware, and limits routes to issuers', () => {
+    const app = express()
+    app.use(guard.metadata())
+    expectTypeOf(guard.metadata()).toEqualTypeOf<GuardMiddleware>()
+    app.get('/refunds', guard.require({ issuers: ['https://auth.example'] }), (req, res) => {
+      res.json(req.auth.issuer)
     })
   })
 
