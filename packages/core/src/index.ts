@@ -50,6 +50,7 @@ export type { Binding } from './policy/binding.js'
 export type { BindingFailureReason } from './policy/binding-failure.js'
 export type { DpopOptions, MtlsOptions } from './policy/binding-options.js'
 export { type Requirement, validateRequirement } from './policy/requirement.js'
+export type { ClientUsage, UsageOption, UsageReport } from './policy/usage.js'
 export type { CertificateSource, ClientCertificate } from './request/client-certificate.js'
 export {
   createMemoryReplayStore,

@@ -6,6 +6,7 @@ import type { EventHandler } from './events.js'
 import type { IssuerProfile, IssuerSettings, ProfileConfig } from './issuers/profile.js'
 import type { KeyStore } from './keys/key-store.js'
 import type { DpopOptions, MtlsOptions } from './policy/binding-options.js'
+import type { UsageOption } from './policy/usage.js'
 import type { ResolvedResourceMetadata, ResourceMetadataOptions } from './resource-metadata.js'
 
 /** Signature algorithms m2m-guard can verify: asymmetric only. */
@@ -113,6 +114,8 @@ export interface SharedVerifierOptions extends Omit<IssuerSettings, 'audience'> 
   dpop?: DpopOptions | boolean | undefined
   /** Accept certificate-bound tokens (RFC 8705). Default off: a token with `cnf["x5t#S256"]` is refused. */
   mtls?: MtlsOptions | boolean | undefined
+  /** Record which clients use which scopes, for `verifier.usage()`: `true` or `{ maxClients }` (default 1,000). Default off. */
+  usage?: UsageOption | undefined
 }
 
 /** Options after validation, with every default filled in. */

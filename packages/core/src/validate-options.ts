@@ -26,6 +26,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'onEvent',
   'dpop',
   'mtls',
+  'usage',
 ])
 // RFC 6750 §3: realm is a quoted-string restricted to this character set.
 const REALM = /^[\x20\x21\x23-\x5B\x5D-\x7E]*$/

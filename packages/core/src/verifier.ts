@@ -10,16 +10,19 @@ import {
   InvalidTokenError,
   MissingTokenError,
 } from './errors.js'
-import { safeEmitter } from './events.js'
+import { type EventHandler, safeEmitter } from './events.js'
 import { createKeySource, issuerKeyStatus, warmUpAll } from './issuers/key-sets.js'
 import type { ResolvedProfile } from './issuers/profile.js'
 import { IssuerIndex } from './issuers/select-profile.js'
 import type { VerifierKeyStatus } from './keys/key-source.js'
+import { Observer, registerObserver } from './observe/observer.js'
+import { observedCall } from './observe/verification-calls.js'
 import type { VerifierOptions } from './options.js'
 import { checkBearerBinding } from './policy/binding.js'
 import { bindingError } from './policy/binding-errors.js'
 import { resolveBinding } from './policy/binding-options.js'
 import { checkRequirement, type Requirement, validateRequirement } from './policy/requirement.js'
+import { resolveUsage, UsageRecorder, type UsageReport, usageOff } from './policy/usage.js'
 import { authorizationOf, requestAuthenticator } from './request/authenticate-request.js'
 import { extractBearerToken } from './request/extract-token.js'
 import type { RequestInfo } from './request/request-info.js'
@@ -78,6 +81,8 @@ export interface Verifier {
    * `protectedResourceMetadataUrl(document.resource)`.
    */
   resourceMetadata(): ProtectedResourceMetadata | undefined
+  /** Which clients used which scopes, when the `usage` option is on (else `enabled: false`). */
+  usage(): UsageReport
 }
 
 /**
@@ -90,7 +95,10 @@ export interface Verifier {
  */
 export function createVerifier(options: VerifierOptions): Verifier {
   const config = resolveOptions(options)
-  const emit = safeEmitter(config.onEvent)
+  const observer = new Observer(safeEmitter(config.onEvent))
+  const emit: EventHandler = observer.emit
+  const usageSize = resolveUsage(options.usage)
+  const usage = usageSize === undefined ? undefined : new UsageRecorder(usageSize)
   const profiles: ResolvedProfile[] = config.profiles.map((profile) => ({
     ...profile,
     keys: createKeySource(profile, config, emit),
@@ -124,7 +132,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const hit = cache?.get(token, now)
     if (hit === undefined) return undefined
     hit.profile.keys.revalidate(now)
-    emit?.({ type: 'token_cache_hit', issuer: hit.profile.id, clientId: hit.auth.clientId })
+    if (observer.watching('tokenCache'))
+      emit({ type: 'token_cache_hit', issuer: hit.profile.id, clientId: hit.auth.clientId })
     return hit
   }
 
@@ -142,7 +151,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     // authenticate() passes shapeChecked only after missing the cache a moment ago: no second lookup.
     const hit = shapeChecked ? undefined : cached(token, now)
     if (hit !== undefined) return hit.auth
-    if (cache !== undefined) emit?.({ type: 'token_cache_miss' })
+    if (cache !== undefined && observer.watching('tokenCache')) emit({ type: 'token_cache_miss' })
     return newTokens.verify(token, now, shapeChecked)
   }
 
@@ -224,6 +233,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         ...(profile === undefined ? {} : { issuer: profile.id }),
         ...(auth?.clientId === undefined ? {} : { clientId: auth.clientId }),
       })
+      observer.noteRejection(authError, profile?.id, auth?.clientId)
     }
     throw authError
   }
@@ -323,16 +333,23 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
   }
 
-  return {
-    verify: (token, requirement) => guarded(token, requirement),
-    authenticate,
-    authenticateRequest,
+  // Each entry point reports its settled call once (usage, `m2m-guard:verification`).
+  const calls = {
+    observer,
+    usage,
+    profileIdOf: (auth: AuthResult) => newTokens.profileOf(auth)?.id,
+    clock: config.clock,
+  }
+  const verifier: Verifier = {
+    verify: observedCall((token: string, requirement) => guarded(token, requirement), calls),
+    authenticate: observedCall(authenticate, calls),
+    authenticateRequest: observedCall(authenticateRequest, calls),
     check: (auth, requirement) => check(auth, requirement),
-    authorize(request, requirement, current) {
+    authorize: observedCall((request: RequestInfo | string | undefined, requirement, current: unknown) => {
       if (owns(current)) return checked(current, requirement, undefined, true)
       if (typeof request === 'object' && request !== null) return authenticateRequest(request, requirement)
       return authenticate(request, requirement)
-    },
+    }, calls),
     owns,
     declare,
     warmUp: () => warmUpAll(profiles),
@@ -349,7 +366,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
                 : { algorithms: binding.schemes.dpopAlgs?.split(' ') ?? [], required: binding.dpop.required },
             mtls: binding.mtls !== undefined,
           }),
+    usage: () => usage?.report() ?? usageOff(),
   }
+  registerObserver(verifier, observer)
+  return verifier
 }
 
 // Requirements come from code, but a program that builds them from input must not grow this without bound.
