@@ -57,6 +57,12 @@ describe('diagnostics channels', () => {
     await settle(verifier.authenticate(`Bearer ${token}`, { scopes: ['orders:write'] }))
     await settle(verifier.verify(forged))
     await settle(other.verify('not a token'))
+    const request = {
+      method: 'GET',
+      url: 'https://orders.example.com/',
+      headers: { authorization: `Bearer ${token}` },
+    }
+    await verifier.authorize(request, { scopes: ['orders:read'] })
 
     const mine = verifications.filter((m) => m.verifier === verifier).map((m) => m.event)
     expect(mine).toMatchObject([
@@ -76,6 +82,8 @@ describe('diagnostics channels', () => {
         issuer: server.issuer,
         clientId: undefined,
       },
+      // authorize with a RequestInfo goes through authenticateRequest: still one event
+      { outcome: 'accepted', issuer: server.issuer, clientId: 'billing' },
     ])
     for (const event of mine) expect(event.type === 'verification' && event.durationMs >= 0).toBe(true)
     expect(verifications.filter((m) => m.verifier === other).map((m) => m.event)).toMatchObject([
@@ -86,6 +94,7 @@ describe('diagnostics channels', () => {
       'token_cache_hit',
       'token_cache_hit',
       'token_cache_miss',
+      'token_cache_hit',
     ])
     expect(fetches.filter((m) => m.verifier === verifier).map((m) => m.event)).toMatchObject([
       { type: 'keys_fetched', issuer: server.issuer, uri: server.jwksUri, trigger: 'initial', keyCount: 1 },
