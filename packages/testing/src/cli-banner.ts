@@ -15,6 +15,11 @@ export function banner(server: AuthServer, clients: readonly RegisteredClient[],
     'm2m-guard-issuer: a local OAuth 2.0 authorization server. For tests and local development only:',
     'keys and secrets live in memory and vanish when it stops. Never use it in production.',
     '',
+    ...(server.flavor === undefined
+      ? []
+      : [
+          `  flavor          ${server.flavor}${server.tenant === undefined ? '' : ` (tenant ${server.tenant})`}`,
+        ]),
     `  issuer          ${server.issuer}`,
     `  metadata        ${server.metadataUrl}`,
     `  jwks_uri        ${server.jwksUri}`,
@@ -24,7 +29,10 @@ export function banner(server: AuthServer, clients: readonly RegisteredClient[],
     ...clients.map((client) => `    ${describeClient(client)}`),
   ]
   const first = clients.find((client) => client.clientSecret !== undefined)
-  if (first !== undefined) lines.push('', '  get a token:', `    ${curlCommand(server.tokenEndpoint, first)}`)
+  if (first !== undefined) {
+    const scope = server.flavor?.startsWith('entra') ? dotDefault(first, server.audience) : undefined
+    lines.push('', '  get a token:', `    ${curlCommand(server.tokenEndpoint, first, scope)}`)
+  }
   lines.push('', 'Stop with Ctrl+C.', '')
   return lines.join('\n')
 }
@@ -39,10 +47,17 @@ export function banner(server: AuthServer, clients: readonly RegisteredClient[],
  * // "curl -s -u 'billing:s' -d grant_type=client_credentials -d 'scope=a' http://127.0.0.1:4000/token"
  * ```
  */
-export function curlCommand(tokenEndpoint: string, client: RegisteredClient): string {
+export function curlCommand(tokenEndpoint: string, client: RegisteredClient, scopeParam?: string): string {
   const credentials = `${formEncode(client.clientId)}:${formEncode(client.clientSecret ?? '')}`
-  const scope = client.scopes.length > 0 ? ` -d ${shellQuote(`scope=${client.scopes.join(' ')}`)}` : ''
+  const requested = scopeParam ?? client.scopes.join(' ')
+  const scope = requested !== '' ? ` -d ${shellQuote(`scope=${requested}`)}` : ''
   return `curl -s -u ${shellQuote(credentials)} -d grant_type=client_credentials${scope} ${shellQuote(tokenEndpoint)}`
+}
+
+// Entra's client-credentials request names the API, not scopes: {App ID URI}/.default.
+function dotDefault(client: RegisteredClient, fallback: string): string {
+  const audience = [client.audience ?? []].flat()[0] ?? fallback
+  return `${audience.includes('://') ? audience : `api://${audience}`}/.default`
 }
 
 function describeClient(client: RegisteredClient): string {

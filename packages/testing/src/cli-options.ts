@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
+import type { FlavorName } from './flavors/shape.js'
 import type { AuthServerOptions, RegisteredClient, SigningAlgorithm } from './options.js'
 
 /** Usage text of `m2m-guard-issuer`. */
@@ -13,7 +14,10 @@ Options:
   --issuer-path <path>       issuer path, e.g. /tenant-a (default none)
   --alg <alg>                RS256 (default), RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA
   --lifetime <seconds>       access token lifetime (default 300)
-  --audience <aud>           default audience (default https://api.example)
+  --audience <aud>           default audience (default https://api.example, or the flavor's)
+  --flavor <provider>        imitate a provider: auth0, okta, entra, entra-v1, cognito, keycloak, pingone
+  --tenant <id>              the flavor's tenant: Entra tenant id, Okta server id, Cognito pool id,
+                             Keycloak realm, PingOne environment id
   --client <id:secret:scopes>  register a client; scopes comma-separated; repeatable
                              e.g. --client billing:s3cret:orders:read,orders:write
   --clients-file <file>      JSON array of clients: { clientId, clientSecret?, jwks?, scopes, audience?, tokenLifetime? }
@@ -49,6 +53,8 @@ export async function parseCli(argv: string[]): Promise<CliRequest> {
       alg: { type: 'string' },
       lifetime: { type: 'string' },
       audience: { type: 'string' },
+      flavor: { type: 'string' },
+      tenant: { type: 'string' },
       client: { type: 'string', multiple: true },
       'clients-file': { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -64,6 +70,9 @@ export async function parseCli(argv: string[]): Promise<CliRequest> {
   if (values.alg !== undefined) options.algorithm = values.alg as SigningAlgorithm
   if (values.lifetime !== undefined) options.tokenLifetime = integerFlag(values.lifetime, '--lifetime')
   if (values.audience !== undefined) options.audience = values.audience
+  // Checked by createAuthServer, whose TypeError names the option.
+  if (values.flavor !== undefined) options.flavor = values.flavor as FlavorName
+  if (values.tenant !== undefined) options.tenant = values.tenant
   return { help: values.help, json: values.json, options }
 }
 

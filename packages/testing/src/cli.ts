@@ -37,8 +37,9 @@ function demoClient(): RegisteredClient {
 
 function serveUntilSignal({ server, clients, demo, json }: Started): void {
   if (json) {
-    const { issuer, jwksUri, tokenEndpoint, metadataUrl } = server
-    process.stdout.write(`${JSON.stringify({ issuer, jwksUri, tokenEndpoint, metadataUrl, clients })}\n`)
+    const { issuer, jwksUri, tokenEndpoint, metadataUrl, flavor, tenant } = server
+    const endpoints = { issuer, jwksUri, tokenEndpoint, metadataUrl, flavor, tenant }
+    process.stdout.write(`${JSON.stringify({ ...endpoints, clients })}\n`)
   } else {
     process.stdout.write(banner(server, clients, demo))
   }

@@ -92,6 +92,8 @@ export interface AuthServer {
   /** OpenID Connect discovery URL. */
   readonly openidConfigurationUrl: string
   readonly port: number
+  /** The `aud` of tokens whose client and request name none. */
+  readonly audience: string
   /** The provider this server imitates, if any. */
   readonly flavor: FlavorName | undefined
   /** The flavor's tenant (Entra tenant id, Okta server id, Cognito pool id, Keycloak realm, PingOne environment). */
@@ -227,6 +229,7 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
     metadataUrl: endpoints.oauthMetadataUrl,
     openidConfigurationUrl: endpoints.openidConfigurationUrl,
     port: listener.port,
+    audience: config.audience,
     flavor: flavor?.name,
     tenant: flavor?.tenant,
     get metadata() {

@@ -102,6 +102,31 @@ describe('m2m-guard-issuer CLI', () => {
     expect(await running.exited).toBe(0)
   })
 
+  it('imitates a provider with --flavor and --tenant, and prints the token request it needs', async () => {
+    const tenant = '0b1f5c7e-3d2a-4c8b-9e6f-1a2b3c4d5e6f'
+    const running = run(['--flavor', 'entra', '--tenant', tenant, '--client', 'daemon:s3cret:Orders.Read'])
+    await waitFor(running, new RegExp(`flavor {10}entra \\(tenant ${tenant}\\)`))
+    const [, issuer] = await waitFor(running, /issuer\s+(\S+)\n/)
+    expect(issuer).toMatch(new RegExp(`/${tenant}/v2\\.0$`))
+    // The printed curl asks for {resource}/.default, as Entra wants; replay it.
+    const [, scope, tokenEndpoint] = await waitFor(running, /-d scope=(\S+) (\S+)\n/)
+    expect(scope).toMatch(/^api:\/\/[0-9a-f-]{36}\/\.default$/)
+    const answer = await postToken(
+      tokenEndpoint as string,
+      { grant_type: 'client_credentials', scope: scope as string },
+      { authorization: basic('daemon', 's3cret') },
+    )
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200)
+    running.child.kill('SIGTERM')
+    expect(await running.exited).toBe(0)
+  })
+
+  it('refuses an unknown flavor with exit code 2, naming the option', async () => {
+    const running = run(['--flavor', 'azure'])
+    expect(await running.exited).toBe(2)
+    expect(running.output()).toMatch(/"flavor" option must be one of auth0, okta, entra/)
+  })
+
   it('reads clients from a file and prints JSON with --json', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'm2m-guard-cli-'))
     try {

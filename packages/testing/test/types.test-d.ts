@@ -23,6 +23,7 @@ describe('public types', () => {
     >()
     expectTypeOf<AuthServer['flavor']>().toEqualTypeOf<FlavorName | undefined>()
     expectTypeOf<AuthServer['tenant']>().toEqualTypeOf<string | undefined>()
+    expectTypeOf<AuthServer['audience']>().toEqualTypeOf<string>()
   })
 
   it('createAuthServer takes optional options and resolves to an AuthServer', () => {
