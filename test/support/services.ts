@@ -197,7 +197,8 @@ async function fastifyService(
 }
 
 /** Plain fetch handlers, one per route; stacked requirements nest `protect`. */
-function fetchService({ main, cold }: Verifiers): Promise<Service> {
+function fetchService(verifiers: Verifiers, options: ServiceOptions = {}): Promise<Service> {
+  const { main, cold } = verifiers
   const calls: string[] = []
   const guard = createFetchGuard(main)
   const handler = (request: Request, auth: AuthResult) => {
@@ -217,12 +218,16 @@ function fetchService({ main, cold }: Verifiers): Promise<Service> {
     routes.set(path, route)
   }
   routes.set('/cold', createFetchGuard(cold).protect(handler))
+  for (const [path, verifier] of boundRoutes(verifiers)) {
+    routes.set(path, createFetchGuard(verifier).protect(BOUND_REQUIREMENT, handler))
+  }
   const fetch = async (request: Request) =>
     (await routes.get(new URL(request.url).pathname)?.(request)) ?? new Response('not found', { status: 404 })
-  return listen(getRequestListener(fetch), calls)
+  return listen(getRequestListener(fetch), calls, options)
 }
 
-function honoService({ main, cold }: Verifiers): Promise<Service> {
+function honoService(verifiers: Verifiers, options: ServiceOptions = {}): Promise<Service> {
+  const { main, cold } = verifiers
   const calls: string[] = []
   const guard = createHonoGuard(main)
   const app = new Hono<AuthEnv>()
@@ -237,7 +242,13 @@ function honoService({ main, cold }: Verifiers): Promise<Service> {
     calls.push(c.req.path)
     return c.json(answer(c.var.auth))
   })
-  return listen(getRequestListener(app.fetch), calls)
+  for (const [path, verifier] of boundRoutes(verifiers)) {
+    app.on(['GET', 'POST'], path, createHonoGuard(verifier).require(BOUND_REQUIREMENT), (c) => {
+      calls.push(c.req.path)
+      return c.json(answer(c.var.auth))
+    })
+  }
+  return listen(getRequestListener(app.fetch), calls, options)
 }
 
 async function nestjsService(platform: NestPlatform, verifiers: Verifiers): Promise<Service> {

@@ -134,8 +134,8 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
   const verified = new WeakMap<Request, AuthResult>()
 
   async function authenticate(request: Request, requirement?: Requirement): Promise<AuthResult> {
-    const header = request.headers.get('authorization') ?? undefined
-    const auth = await verifier.authorize(header, requirement, verified.get(request))
+    // The Request is a RequestInfo (method, url, headers): DPoP proofs are checked against it.
+    const auth = await verifier.authorize(request, requirement, verified.get(request))
     verified.set(request, auth)
     return auth
   }

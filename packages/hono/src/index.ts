@@ -19,7 +19,12 @@ import {
   type Verifier,
   type VerifierOptions,
 } from '@m2m-guard/core'
-import { declareRequirement, requiredMetadataRoute, resolveGuardOptions } from '@m2m-guard/core/adapter'
+import {
+  declareRequirement,
+  requestInfo,
+  requiredMetadataRoute,
+  resolveGuardOptions,
+} from '@m2m-guard/core/adapter'
 import { respond } from '@m2m-guard/fetch'
 import type { MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
@@ -108,7 +113,14 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
       return async (c, next) => {
         let auth: AuthResult
         try {
-          auth = await verifier.authorize(c.req.header('authorization'), requirement, c.get('auth'))
+          const request = requestInfo({
+            method: c.req.method,
+            headers: c.req.raw.headers,
+            url: () => c.req.url,
+            // On Node (@hono/node-server) the connection, for an mTLS peer certificate; elsewhere none.
+            socket: (c.env as { incoming?: { socket?: unknown } } | undefined)?.incoming?.socket,
+          })
+          auth = await verifier.authorize(request, requirement, c.get('auth'))
         } catch (error) {
           if (!(error instanceof AuthError)) throw error
           if (onError === 'respond') return respond(error)
