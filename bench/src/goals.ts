@@ -10,6 +10,7 @@ import type { Cell } from './in-process.js'
 import { formatNumber, formatRatio } from './measure.js'
 import type { MemoryResult } from './memory-child.js'
 import { cellRatio, cpus, fastestPeer, findCell, findHttp, p99s, pairedRatio, rps } from './ratios.js'
+import type { WebCell } from './web.js'
 
 export interface Verdict {
   goal: string
@@ -22,6 +23,7 @@ export interface Measurements {
   http?: HttpCell[]
   memory?: MemoryResult
   eventLoop?: EventLoopResult[]
+  web?: WebCell[]
 }
 
 const MB = 1024 * 1024

@@ -10,6 +10,7 @@ import type { Cell } from './in-process.js'
 import { formatNumber, formatRatio, summarize } from './measure.js'
 import type { MemoryResult } from './memory-child.js'
 import { cellRatio, cpus, findHttp, p99s, pairedRatio, rps } from './ratios.js'
+import { webSection } from './web.js'
 
 export interface RunInfo {
   date: string
@@ -228,5 +229,6 @@ export function renderReport(info: RunInfo, measurements: Measurements, verdicts
     measurements.http ? httpSection(measurements.http) : '',
     measurements.memory ? memorySection(measurements.memory) : '',
     measurements.eventLoop ? eventLoopSection(measurements.eventLoop) : '',
+    measurements.web ? webSection(measurements.web) : '',
   ].join('\n')
 }

@@ -1,7 +1,7 @@
 /**
  * `pnpm bench`: runs the suites and writes bench/RESULTS.md.
  *
- *   node dist/run.js [--quick] [--suite in-process,http,memory,event-loop] [--out FILE]
+ *   node dist/run.js [--quick] [--suite in-process,http,memory,event-loop,web] [--out FILE]
  *
  * A full run (every suite) takes about ten minutes and writes RESULTS.md.
  * `--quick` runs every suite for a moment (the CI smoke run): it checks that
@@ -19,8 +19,9 @@ import { runHttp } from './http.js'
 import { runInProcess } from './in-process.js'
 import type { MemoryRequest, MemoryResult } from './memory-child.js'
 import { renderReport } from './report.js'
+import { runWeb } from './web.js'
 
-const SUITES = ['in-process', 'http', 'memory', 'event-loop'] as const
+const SUITES = ['in-process', 'http', 'memory', 'event-loop', 'web'] as const
 type Suite = (typeof SUITES)[number]
 
 function parseArgs(argv: string[]) {
@@ -141,6 +142,16 @@ async function main(): Promise<void> {
       request,
       300_000,
     )
+  }
+
+  if (suites.includes('web')) {
+    const request = quick
+      ? { durationMs: 5, repeats: 1, poolSize: 16 }
+      : { durationMs: 300, repeats: 6, poolSize: 2000 }
+    settings.push(
+      `Web: ${request.repeats} interleaved repeats of ${request.durationMs} ms per variant, on Node and Bun; ${request.poolSize} distinct tokens.`,
+    )
+    measurements.web = await runWeb(request, log)
   }
 
   const cpu = cpus()
