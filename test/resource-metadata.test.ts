@@ -25,6 +25,7 @@ import { Hono } from 'hono'
 import Koa from 'koa'
 import Koa2 from 'koa2'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { type NestPlatform, nestMetadataApp } from './support/nestjs.js'
 
 const AUDIENCE = 'https://orders.example'
 const RESOURCE = 'https://orders.example/v1'
@@ -68,6 +69,8 @@ const starts: Record<string, Start> = {
   'fastify 4': (verifier) => startFastify(fastify4 as unknown as typeof fastify, verifier),
   hono: startHono,
   'fetch gate': startFetch,
+  'nestjs express': (verifier) => startNest('express', verifier),
+  'nestjs fastify': (verifier) => startNest('fastify', verifier),
 }
 
 function startExpress(app: typeof express, verifier: Verifier): Promise<string> {
@@ -121,6 +124,13 @@ function startFetch(verifier: Verifier): Promise<string> {
       return new Response('not found', { status: 404 })
     }),
   )
+}
+
+async function startNest(platform: NestPlatform, verifier: Verifier): Promise<string> {
+  // The module serves the metadata itself when the verifier has the option.
+  const { listener, close } = await nestMetadataApp(platform, verifier)
+  closers.push(close)
+  return listen(listener)
 }
 
 async function startFastify(create: typeof fastify, verifier: Verifier): Promise<string> {

@@ -15,7 +15,7 @@ import {
   RequireScopes,
   type Verifier,
 } from '@m2m-guard/nestjs'
-import { Controller, Get, type INestApplication, Module } from '@nestjs/common'
+import { Controller, Get, type INestApplication, Module, Post } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core'
 import { ExpressAdapter } from '@nestjs/platform-express'
 import { FastifyAdapter } from '@nestjs/platform-fastify'
@@ -127,4 +127,35 @@ export async function nestService(
       await Promise.all(apps.map(({ app }) => app.close()))
     },
   }
+}
+
+/** resource-metadata.test.ts's app: GET /v1/orders needs orders:read, POST any of orders:write, orders:admin. */
+@Controller('v1/orders')
+class MetadataOrdersController {
+  @RequireScopes('orders:read')
+  @Get()
+  list() {
+    return { ok: true }
+  }
+
+  @RequireAnyScope('orders:write', 'orders:admin')
+  @Post()
+  create() {
+    return { ok: true }
+  }
+}
+
+/**
+ * The app of resource-metadata.test.ts on `platform`, not listening: its
+ * request listener, and a function that closes it.
+ *
+ * @example
+ * const { listener, close } = await nestMetadataApp('fastify', verifier)
+ */
+export async function nestMetadataApp(
+  platform: NestPlatform,
+  verifier: Verifier,
+): Promise<{ listener: RequestListener; close(): Promise<void> }> {
+  const { app, listener } = await nestApp(platform, verifier, [MetadataOrdersController])
+  return { listener, close: () => app.close() }
 }
