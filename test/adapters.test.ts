@@ -82,9 +82,11 @@ describe.each(TARGETS)('$name', (target) => {
   })
 })
 
-// DPoP and mTLS: the adapters that pass the whole request to the verifier (NestJS has its own rows).
+// DPoP and mTLS: the adapters that pass the whole request to the verifier.
 describe.each(
-  TARGETS.filter((target) => ['express', 'koa', 'fastify', 'fetch', 'hono'].includes(target.adapter)),
+  TARGETS.filter((target) =>
+    ['express', 'koa', 'fastify', 'fetch', 'hono', 'nestjs'].includes(target.adapter),
+  ),
 )('$name: sender-constrained', (target) => {
   let service: Service
   beforeAll(async () => {

@@ -79,7 +79,7 @@ function get(url: string, agent: Agent, authorization: string): Promise<Answer> 
   })
 }
 
-const adapters = TARGETS.filter((target) => ['express', 'koa', 'fastify'].includes(target.adapter))
+const adapters = TARGETS.filter((target) => ['express', 'koa', 'fastify', 'nestjs'].includes(target.adapter))
 
 describe.each(adapters)('$name over HTTPS with client certificates', (target) => {
   let service: Service

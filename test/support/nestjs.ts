@@ -2,8 +2,9 @@
  * The scenario service as a NestJS app, on either platform: the same routes
  * and requirements as ROUTES and DECLARED in services.ts, written with the
  * module's decorators as users write them. One app has one verifier, so
- * `/cold` is a second app; both are initialised without listening, and one
- * Node server on 127.0.0.1:0 hands each request to the app its path belongs to.
+ * `/cold` and each sender-constrained route (`/dpop`, `/mtls`, …) are apps of
+ * their own; all are initialised without listening, and one Node server on
+ * 127.0.0.1:0 (HTTPS when asked) hands each request to the app its path belongs to.
  */
 import type { RequestListener } from 'node:http'
 import {
@@ -15,7 +16,7 @@ import {
   RequireScopes,
   type Verifier,
 } from '@m2m-guard/nestjs'
-import { Controller, Get, type INestApplication, Module, Post } from '@nestjs/common'
+import { Controller, Get, HttpCode, type INestApplication, Module, Post } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core'
 import { ExpressAdapter } from '@nestjs/platform-express'
 import { FastifyAdapter } from '@nestjs/platform-fastify'
@@ -86,22 +87,51 @@ function controllers({ calls, answer }: NestRoutes) {
     }
   }
 
-  return { main: [ScenarioController, StackedController], cold: [ColdController] }
+  /** A sender-constrained route: GET and POST, orders:read, behind the route's own verifier. */
+  const bound = (path: string) => {
+    @RequireScopes('orders:read')
+    @Controller(path.slice(1))
+    class BoundController {
+      @Get()
+      get(@Auth() auth: AuthResult) {
+        return ran(path, auth)
+      }
+
+      // The other adapters' POST answers 200; Nest's default for POST is 201.
+      @HttpCode(200)
+      @Post()
+      post(@Auth() auth: AuthResult) {
+        return ran(path, auth)
+      }
+    }
+    return [BoundController]
+  }
+
+  return { main: [ScenarioController, StackedController], cold: [ColdController], bound }
+}
+
+/** How the service listens, as services.ts's ServiceOptions: only the framework's trust-proxy setting matters here. */
+export interface NestAppOptions {
+  readonly trustProxy?: boolean | undefined
 }
 
 async function nestApp(
   platform: NestPlatform,
   verifier: Verifier,
   controllers: Array<new () => unknown>,
+  options: NestAppOptions = {},
 ): Promise<{ app: INestApplication; listener: RequestListener }> {
   @Module({ imports: [M2mGuardModule.forRoot({ verifier })], controllers })
   class AppModule {}
+  const trustProxy = options.trustProxy === true
   if (platform === 'express') {
-    const app = await NestFactory.create(AppModule, new ExpressAdapter(), { logger: false })
+    const adapter = new ExpressAdapter()
+    if (trustProxy) adapter.set('trust proxy', true)
+    const app = await NestFactory.create(AppModule, adapter, { logger: false })
     await app.init()
     return { app, listener: app.getHttpAdapter().getInstance() }
   }
-  const app = await NestFactory.create(AppModule, new FastifyAdapter(), { logger: false })
+  const app = await NestFactory.create(AppModule, new FastifyAdapter({ trustProxy }), { logger: false })
   await app.init()
   const fastify = app.getHttpAdapter().getInstance()
   await fastify.ready() // listen() would call it; init() does not
@@ -110,19 +140,28 @@ async function nestApp(
 }
 
 /**
- * Starts the main and the cold app; returns one request listener for both,
- * and a function that closes them.
+ * Starts the main app, the cold one and one per bound route; returns one
+ * request listener for all, and a function that closes them.
  */
 export async function nestService(
   platform: NestPlatform,
-  verifiers: { main: Verifier; cold: Verifier },
+  verifiers: { main: Verifier; cold: Verifier; bound?: Partial<Record<string, Verifier>> },
   routes: NestRoutes,
+  options: NestAppOptions = {},
 ): Promise<{ listener: RequestListener; close(): Promise<void> }> {
-  const { main, cold } = controllers(routes)
-  const apps = [await nestApp(platform, verifiers.main, main), await nestApp(platform, verifiers.cold, cold)]
-  const [mainApp, coldApp] = apps as [(typeof apps)[0], (typeof apps)[0]]
+  const { main, cold, bound } = controllers(routes)
+  const mainApp = await nestApp(platform, verifiers.main, main, options)
+  // First path segment → the app that serves it; everything else goes to the main app.
+  const byPrefix = new Map([['/cold', await nestApp(platform, verifiers.cold, cold, options)]])
+  for (const [path, verifier] of Object.entries(verifiers.bound ?? {})) {
+    if (verifier !== undefined) byPrefix.set(path, await nestApp(platform, verifier, bound(path), options))
+  }
+  const apps = [mainApp, ...byPrefix.values()]
   return {
-    listener: (req, res) => (req.url?.startsWith('/cold') ? coldApp : mainApp).listener(req, res),
+    listener: (req, res) => {
+      const prefix = /^\/[^/?]*/.exec(req.url ?? '')?.[0] ?? ''
+      ;(byPrefix.get(prefix) ?? mainApp).listener(req, res)
+    },
     close: async () => {
       await Promise.all(apps.map(({ app }) => app.close()))
     },

@@ -251,10 +251,14 @@ function honoService(verifiers: Verifiers, options: ServiceOptions = {}): Promis
   return listen(getRequestListener(app.fetch), calls, options)
 }
 
-async function nestjsService(platform: NestPlatform, verifiers: Verifiers): Promise<Service> {
+async function nestjsService(
+  platform: NestPlatform,
+  verifiers: Verifiers,
+  options: ServiceOptions = {},
+): Promise<Service> {
   const calls: string[] = []
-  const nest = await nestService(platform, verifiers, { calls, answer })
-  const service = await listen(nest.listener, calls)
+  const nest = await nestService(platform, verifiers, { calls, answer }, options)
+  const service = await listen(nest.listener, calls, options)
   return { ...service, close: () => service.close().then(nest.close) }
 }
 
@@ -319,11 +323,11 @@ export const TARGETS: Target[] = [
   {
     name: `nestjs ${version('@nestjs/core')} express`,
     adapter: 'nestjs',
-    start: (v) => nestjsService('express', v),
+    start: (v, o) => nestjsService('express', v, o),
   },
   {
     name: `nestjs ${version('@nestjs/core')} fastify`,
     adapter: 'nestjs',
-    start: (v) => nestjsService('fastify', v),
+    start: (v, o) => nestjsService('fastify', v, o),
   },
 ]

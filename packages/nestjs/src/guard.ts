@@ -5,15 +5,16 @@
  * {@link M2mAuthException} carrying status and body.
  */
 import { AuthError, type AuthResult, type Verifier } from '@m2m-guard/core'
+import { requestInfo } from '@m2m-guard/core/adapter'
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common'
 import { HttpAdapterHost } from '@nestjs/core'
 import { M2mAuthException } from './exception.js'
 import { type RoutePolicy, routePolicy } from './metadata.js'
+import { requestSource } from './request-source.js'
 import { M2M_GUARD_VERIFIER } from './tokens.js'
 
 /** The request as both platforms give it: Express's `req`, Fastify's `request`. */
 interface HttpRequest {
-  headers: { authorization?: string | undefined }
   auth?: AuthResult
 }
 
@@ -44,7 +45,9 @@ export class M2mGuard implements CanActivate {
     const request = http.getRequest<HttpRequest>()
     const [first, ...rest] = policy.requirements
     try {
-      const auth = await this.verifier.authorize(request.headers.authorization, first, request.auth)
+      // The whole request: DPoP proofs name its method and URL, mTLS needs its connection.
+      const info = requestInfo(requestSource(request))
+      const auth = await this.verifier.authorize(info, first, request.auth)
       for (const requirement of rest) this.verifier.check(auth, requirement)
       request.auth = auth
       return true
