@@ -15,6 +15,7 @@ const packages = [
   'redis',
   'nestjs',
   'cli',
+  'otel',
 ]
 
 export default defineConfig({

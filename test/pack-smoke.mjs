@@ -24,7 +24,19 @@ import { BINARIES } from './runtimes/binaries.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const fixtures = fileURLToPath(new URL('./pack-smoke/', import.meta.url))
-const packages = ['core', 'express', 'koa', 'fastify', 'fetch', 'hono', 'redis', 'nestjs', 'cli', 'client']
+const packages = [
+  'core',
+  'express',
+  'koa',
+  'fastify',
+  'fetch',
+  'hono',
+  'redis',
+  'nestjs',
+  'cli',
+  'client',
+  'otel',
+]
 const keep = process.argv.includes('--keep')
 const bin = (name) => join(root, 'node_modules', '.bin', name)
 // The frameworks at the versions the workspace tests, so the store already has them.
@@ -97,6 +109,9 @@ try {
       // Its `exports` hide package.json: the range the tests install it with.
       'reflect-metadata': fromTests('./package.json').devDependencies['reflect-metadata'],
       rxjs: versionOf('rxjs'),
+      // @m2m-guard/otel's peer dependency.
+      '@opentelemetry/api': JSON.parse(readFileSync(join(root, 'packages/otel/package.json'), 'utf8'))
+        .devDependencies['@opentelemetry/api'],
       '@types/express': versionOf('@types/express'),
       '@types/koa': versionOf('@types/koa'),
       '@types/node': createRequire(join(root, 'package.json'))('@types/node/package.json').version,

@@ -11,6 +11,7 @@ export type {
   TokenRequestFailedEvent,
 } from './events.js'
 export type { AuthorizedFetch } from './fetch-with-token.js'
+export { CLIENT_CHANNEL } from './observe-client.js'
 export {
   type AuthMethod,
   type BaseTokenClientOptions,

@@ -3,6 +3,7 @@ import { createClientAuthentication } from './client-auth.js'
 import { createEndpointResolver } from './discovery.js'
 import { createDpopSession } from './dpop-session.js'
 import { type AuthorizedFetch, authorizationHeaders, createAuthorizedFetch } from './fetch-with-token.js'
+import { publishingEmitter } from './observe-client.js'
 import type { TokenClientOptions } from './options.js'
 import { type ResolvedOptions, resolveOptions } from './resolve-options.js'
 import { BackoffTimer, withRetry } from './retry.js'
@@ -87,7 +88,10 @@ function bindingOf(resolved: ResolvedOptions): string {
  */
 export function createTokenClient(options: TokenClientOptions): TokenClient {
   const resolved = resolveOptions(options)
-  const { clock, emit, credentials } = resolved
+  const { clock, credentials } = resolved
+  // The client is named in every channel message; it exists by the time anything is emitted.
+  let client: TokenClient | undefined
+  const emit = publishingEmitter(resolved.emit, () => client)
   const limits = { timeout: resolved.timeout, maxResponseSize: resolved.maxResponseSize }
   const dpop = resolved.dpop === undefined ? undefined : createDpopSession(resolved.dpop, clock)
   const requestToken = createTokenRequest({
@@ -164,7 +168,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     renewBefore: resolved.renewBefore,
     emit,
   })
-  return {
+  client = {
     getToken: async () => (await cache.get()).accessToken,
     fetch: createAuthorizedFetch({ tokens: cache, fetch: resolved.fetch, dpop }),
     invalidate: (token) => cache.invalidate(token),
@@ -175,4 +179,5 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
       return authorizationHeaders(dpop, await cache.get(), method, target)
     },
   }
+  return client
 }
