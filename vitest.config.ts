@@ -25,6 +25,15 @@ export default defineConfig({
         test: { name, root: `packages/${name}`, include: ['test/**/*.test.ts'] },
       })),
       { test: { name: 'integration', root: 'test', include: ['**/*.test.ts'] } },
+      {
+        // The differential test and the scenario table again, every signature checked on
+        // libuv's thread pool (core's token/signature-dispatch.ts), not only under overlap.
+        test: {
+          name: 'core-off-thread',
+          include: ['packages/core/test/differential.test.ts', 'test/adapters.test.ts'],
+          setupFiles: ['packages/core/test/helpers/signatures-off-thread.ts'],
+        },
+      },
       { test: { name: 'examples', root: 'examples', include: ['**/*.test.ts'] } },
       {
         // Every type test of the workspace in one project, so tsc runs once,

@@ -14,7 +14,9 @@
  *
  * Each token goes, on each signature path, through one verifier one at a
  * time, all at once, and twice through a cached verifier's authenticate()
- * (the second time from the cache).
+ * (the second time from the cache). On node:crypto, one at a time checks on
+ * this thread and all at once on libuv's thread pool; the `core-off-thread`
+ * vitest project runs this file with every check on the thread pool.
  */
 import { constants, generateKeyPairSync, type KeyObject, type SignKeyObjectInput, sign } from 'node:crypto'
 import { createLocalJWKSet, type JWK, type JWTVerifyOptions, jwtVerify } from 'jose'
@@ -222,6 +224,11 @@ function corpus(): string[] {
 /** How many signatures each path checked: proof that the path under test is the one that ran. */
 const checked = { 'node:crypto': 0, WebCrypto: 0 }
 type PathName = keyof typeof checked
+/** Of node:crypto's checks, how many ran on the thread pool (its asynchronous verify). */
+let checkedOffThread = 0
+// Set by the `core-off-thread` vitest project (see vitest.config.ts): every check off the thread.
+const offThreadAlways =
+  (globalThis as Record<symbol, unknown>)[Symbol.for('m2m-guard.test.signaturesOffThread')] === true
 
 /** Core as it loads when package.json's `#signature` resolves to `path`. */
 async function coreOn(path: PathName): Promise<typeof import('../src/index.js')> {
@@ -229,16 +236,27 @@ async function coreOn(path: PathName): Promise<typeof import('../src/index.js')>
   const file = path === 'WebCrypto' ? '../src/token/signature-web.js' : '../src/token/signature-node.js'
   vi.doMock('#signature', async () => {
     const module: SignaturePath = await import(file)
+    const offThread = module.verifySignatureOffThread
     return {
       ...module,
       verifySignature: (...args: Parameters<SignaturePath['verifySignature']>) => {
         checked[path]++
         return module.verifySignature(...args)
       },
+      // Undefined on WebCrypto, as the module itself leaves it.
+      verifySignatureOffThread:
+        offThread &&
+        ((...args: Parameters<SignaturePath['verifySignature']>) => {
+          checked[path]++
+          checkedOffThread++
+          return offThread(...args)
+        }),
     }
   })
   return import('../src/index.js')
 }
+
+const accepted = (payloads: unknown[]) => payloads.filter((payload) => payload !== undefined).length
 
 const paths: PathName[] = ['node:crypto', 'WebCrypto']
 const configurations: [string, Partial<VerifierOptions>, JWTVerifyOptions][] = [
@@ -288,16 +306,24 @@ describe.each(
     const before = checked[path]
     const uncached = make(false)
     const sequential = []
+    const beforeSequential = checkedOffThread
     for (const jwt of tokens) sequential.push(await outcome(uncached.verify(jwt)))
+    // One at a time, node:crypto checks on this thread (unless the project forces the thread pool).
+    expect(checkedOffThread - beforeSequential).toBe(
+      path === 'node:crypto' && offThreadAlways ? checked[path] - before : 0,
+    )
+    const beforeConcurrent = checkedOffThread
     const concurrent = await Promise.all(tokens.map((jwt) => outcome(uncached.verify(jwt))))
+    // All at once, node:crypto's checks overlap and go to the thread pool.
+    if (path === 'node:crypto')
+      expect(checkedOffThread - beforeConcurrent).toBeGreaterThan(accepted(expected))
     const cached = make(10_000)
     const first = []
     const again = []
     for (const jwt of tokens) first.push(await outcome(cached.authenticate(`Bearer ${jwt}`)))
     for (const jwt of tokens) again.push(await outcome(cached.authenticate(`Bearer ${jwt}`)))
     // Each accepted token had its signature checked on this path: one at a time, all at once, cached.
-    const accepted = expected.filter((payload) => payload !== undefined).length
-    expect(checked[path] - before).toBeGreaterThanOrEqual(3 * accepted)
+    expect(checked[path] - before).toBeGreaterThanOrEqual(3 * accepted(expected))
     for (const [index, jwt] of tokens.entries()) {
       const want = expected[index]
       for (const got of [sequential[index], concurrent[index], first[index], again[index]]) {

@@ -7,7 +7,6 @@
  */
 
 import { errors, type JWTHeaderParameters, type JWTPayload } from 'jose'
-import * as runtimeSignatures from '#signature'
 import { InvalidTokenError } from '../errors.js'
 import type { EventHandler } from '../events.js'
 import { checkIssuerBinding } from '../issuers/issuer-checks.js'
@@ -23,11 +22,8 @@ import { checkClaimTypes, validUntil } from './claims.js'
 import { type CompactJws, isCompactJws, parseCompactJws } from './compact-jws.js'
 import { fromJoseError } from './jose-errors.js'
 import { decodeClaimsSet, validateClaimsSet } from './jwt-claims.js'
-import type { SignaturePath } from './signature-path.js'
+import { signatureDispatch } from './signature-dispatch.js'
 import { suffixSlot, type TokenCache } from './token-cache.js'
-
-// node:crypto or WebCrypto, as the package's `imports` conditions chose for this runtime.
-const { verifySignature }: SignaturePath = runtimeSignatures
 
 interface PendingVerification {
   token: string
@@ -74,6 +70,7 @@ export function newTokenVerifier(
   // bytes), not a Map (hashing, adding and deleting a key per new token cost
   // ~0.4 µs). A slot held by another token means no sharing, never a wrong answer.
   const pending: (PendingVerification | undefined)[] = new Array(PENDING_SLOTS)
+  const signatures = signatureDispatch()
 
   // Results are instances of a class made for this verifier: its private field
   // marks what this verifier issued, a brand that no copy or spread carries,
@@ -232,6 +229,7 @@ export function newTokenVerifier(
 
   async function verifyNew(token: string, now: number, shapeChecked: boolean, entry?: PendingVerification) {
     let match: ProfileMatch | undefined
+    signatures.begin()
     try {
       const { jws, payload } = parse(token, shapeChecked)
       match = issuers.select(payload.iss)
@@ -245,8 +243,8 @@ export function newTokenVerifier(
         })
       }
       for (const key of candidates) {
-        const verdict = verifySignature(jws, key.signatureKey, jws.header.alg)
-        // node:crypto answers at once: no await, so no extra turn of the microtask queue.
+        const verdict = signatures.check(jws, key.signatureKey, jws.header.alg)
+        // On this thread node:crypto answers at once: no await, so no extra turn of the microtask queue.
         if (verdict === true || (verdict !== false && (await verdict)))
           return result(jws, payload, match, key, now)
       }
@@ -256,6 +254,7 @@ export function newTokenVerifier(
         refusedBy.set(error, match.profile)
       throw error
     } finally {
+      signatures.end()
       if (entry !== undefined && pending[suffixSlot(token, PENDING_SLOTS)] === entry) {
         pending[suffixSlot(token, PENDING_SLOTS)] = undefined
       }

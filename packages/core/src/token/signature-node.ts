@@ -46,24 +46,50 @@ function keyInput(key: KeyObject, scheme: SignatureParams['scheme']) {
   return key
 }
 
-/**
- * Verifies the signature of `jws` with `key` for `alg`; `alg` must be one the
- * key may verify (the key set guarantees it). Returns false for a signature
- * that does not verify, including one node:crypto cannot even parse, as
- * WebCrypto does. Synchronous, on this thread: on the 2-core machines of the
- * benchmarks, a round trip to libuv's thread pool cost more than the check
- * itself, even for ES256 and with 16 verifications waiting.
- */
-export function verifySignature(jws: CompactJws, key: SignatureKey, alg: string): boolean {
+/** The arguments of crypto.verify for `jws`, `key` and `alg`. */
+function verifyArguments(jws: CompactJws, key: SignatureKey, alg: string) {
   const params = SIGNATURE_PARAMS[alg]
   if (params === undefined) throw new errors.JOSENotSupported(`alg ${alg} is not supported`)
   const signature = decodeBase64url(jws.token.slice(jws.payloadEnd + 1))
   const data = Buffer.from(jws.token.slice(0, jws.payloadEnd), 'latin1')
+  return [params.hash, data, keyInput(key as unknown as KeyObject, params.scheme), signature] as const
+}
+
+/**
+ * Verifies the signature of `jws` with `key` for `alg`; `alg` must be one the
+ * key may verify (the key set guarantees it). Returns false for a signature
+ * that does not verify, including one node:crypto cannot even parse, as
+ * WebCrypto does. Synchronous, on this thread: one request at a time, a round
+ * trip to libuv's thread pool costs more than the check itself (bench/RESULTS.md,
+ * "floor: node:crypto verify on the thread pool", 1 in flight: 0.2–0.4× this).
+ */
+export function verifySignature(jws: CompactJws, key: SignatureKey, alg: string): boolean {
+  const [hash, data, keyArgument, signature] = verifyArguments(jws, key, alg)
   try {
-    return verify(params.hash, data, keyInput(key as unknown as KeyObject, params.scheme), signature)
+    return verify(hash, data, keyArgument, signature)
   } catch {
     return false
   }
+}
+
+/**
+ * The same verdict as {@link verifySignature}, computed on libuv's thread
+ * pool (node:crypto's asynchronous `verify`), so that the check runs on
+ * another core while this thread goes on with other requests. Worth it only
+ * when verifications overlap (new-token.ts decides): see bench/RESULTS.md,
+ * "m2m-guard authenticate() (token cache off)" at 16 in flight against the
+ * node:crypto floor.
+ */
+export function verifySignatureOffThread(jws: CompactJws, key: SignatureKey, alg: string): Promise<boolean> {
+  const [hash, data, keyArgument, signature] = verifyArguments(jws, key, alg)
+  return new Promise((resolve) => {
+    try {
+      // An error (a signature node:crypto cannot parse) is a signature that does not verify, as above.
+      verify(hash, data, keyArgument, signature, (error, valid) => resolve(error === null && valid))
+    } catch {
+      resolve(false)
+    }
+  })
 }
 
 /** A KeyObject for `jwk`, or why not: material node:crypto refuses, or an RSA modulus out of bounds. */

@@ -30,6 +30,12 @@ export interface SignaturePath {
    * parsed. node:crypto answers synchronously, WebCrypto with a promise.
    */
   verifySignature(jws: CompactJws, key: SignatureKey, alg: string): boolean | Promise<boolean>
+  /**
+   * The same verdict, computed off this thread (node:crypto: libuv's thread
+   * pool), for when verifications overlap. Absent where there is no such
+   * thread (WebCrypto is asynchronous already).
+   */
+  verifySignatureOffThread?(jws: CompactJws, key: SignatureKey, alg: string): Promise<boolean>
   /** The bytes of base64url text of canonical length (not 1 mod 4). */
   decodeBase64url(text: string): Uint8Array
 }
