@@ -1,33 +1,24 @@
-import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto'
-import { createServer, type Server } from 'node:https'
-import type { AddressInfo } from 'node:net'
-import type { TLSSocket } from 'node:tls'
+import { generateKeyPairSync, X509Certificate } from 'node:crypto'
 import { createTokenClient, type TokenClientOptions } from '@m2m-guard/client'
 import { type ClientCertificate, createTestCertificates, type TestCertificates } from '@m2m-guard/testing'
 import { calculateJwkThumbprint, createLocalJWKSet, type JWK, jwtVerify } from 'jose'
-import Provider, { errors } from 'oidc-provider'
 import { Agent } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type OidcProviderServer, startOidcProvider } from '../../../test/support/oidc-provider.js'
 
 // Interop: our client's DPoP proofs and mutual-TLS client authentication against oidc-provider's
 // token endpoint (its dPoP and mTLS features, certificate-bound access tokens), served over real
-// HTTPS on 127.0.0.1 that asks for client certificates.
+// HTTPS on 127.0.0.1 that asks for client certificates (the harness test/ shares).
 const API = 'https://orders.example.test'
 
 let pki: TestCertificates
 let billing: ClientCertificate
 let selfSigned: ClientCertificate
-let server: Server
+let op: OidcProviderServer
 let issuer: string
+let keys: ReturnType<typeof createLocalJWKSet>
 let requireNonce = false
-const signing = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-const providerJwk = { ...(signing.privateKey.export({ format: 'jwk' }) as JWK), kid: 'op-ec', use: 'sig' }
-const keys = createLocalJWKSet({
-  keys: [{ ...(signing.publicKey.export({ format: 'jwk' }) as JWK), kid: 'op-ec' }],
-})
 
-// The provider runs on an https server: its sockets are TLS sockets.
-const tlsOf = (ctx: { socket: unknown }) => ctx.socket as TLSSocket
 const thumbprint = (pem: string) => new X509Certificate(pem).fingerprint256.replace(/:/g, '')
 const x5tS256 = (pem: string) => Buffer.from(thumbprint(pem), 'hex').toString('base64url')
 
@@ -35,85 +26,35 @@ beforeAll(async () => {
   pki = await createTestCertificates()
   billing = await pki.issueClient('billing')
   selfSigned = await pki.selfSigned('reports')
-  server = createServer({
-    key: pki.server.key,
-    cert: pki.server.cert,
-    ca: pki.ca,
-    requestCert: true,
-    rejectUnauthorized: false,
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  issuer = `https://127.0.0.1:${(server.address() as AddressInfo).port}`
-  const common = {
-    grant_types: ['client_credentials'],
-    redirect_uris: [],
-    response_types: [],
-    scope: 'orders:read',
-    id_token_signed_response_alg: 'ES256' as const, // the provider's only key is ES256
-  }
-  const selfSignedJwk = new X509Certificate(selfSigned.cert).publicKey.export({ format: 'jwk' }) as JWK
-  const provider = new Provider(issuer, {
-    jwks: { keys: [providerJwk] },
+  op = await startOidcProvider({
+    audience: API,
+    tls: { key: pki.server.key, cert: pki.server.cert, ca: pki.ca },
+    requireNonce: () => requireNonce,
     clients: [
-      { ...common, client_id: 'dpop-svc', client_secret: 'dpop-secret', dpop_bound_access_tokens: true },
+      { clientId: 'dpop-svc', clientSecret: 'dpop-secret', scopes: ['orders:read'], dpopBound: true },
       {
-        ...common,
-        client_id: 'mtls-pki',
-        token_endpoint_auth_method: 'tls_client_auth',
-        tls_client_auth_subject_dn: new X509Certificate(billing.cert).subject,
-        tls_client_certificate_bound_access_tokens: true,
+        clientId: 'mtls-pki',
+        scopes: ['orders:read'],
+        authMethod: 'tls_client_auth',
+        subjectDn: new X509Certificate(billing.cert).subject,
+        certificateBound: true,
       },
       {
-        ...common,
-        client_id: 'mtls-self',
-        token_endpoint_auth_method: 'self_signed_tls_client_auth',
-        jwks: {
-          keys: [{ ...selfSignedJwk, x5c: [new X509Certificate(selfSigned.cert).raw.toString('base64')] }],
-        },
-        tls_client_certificate_bound_access_tokens: true,
+        clientId: 'mtls-self',
+        scopes: ['orders:read'],
+        authMethod: 'self_signed_tls_client_auth',
+        certificate: selfSigned.cert,
+        certificateBound: true,
       },
     ],
-    clientAuthMethods: ['client_secret_basic', 'tls_client_auth', 'self_signed_tls_client_auth'],
-    scopes: ['orders:read'],
-    features: {
-      devInteractions: { enabled: false },
-      clientCredentials: { enabled: true },
-      dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => requireNonce },
-      mTLS: {
-        enabled: true,
-        certificateBoundAccessTokens: true,
-        tlsClientAuth: true,
-        selfSignedTlsClientAuth: true,
-        getCertificate: (ctx) => tlsOf(ctx).getPeerX509Certificate(),
-        certificateAuthorized: (ctx) => tlsOf(ctx).authorized,
-        certificateSubjectMatches: (ctx, property, expected) =>
-          property === 'tls_client_auth_subject_dn' &&
-          tlsOf(ctx).getPeerX509Certificate()?.subject === expected,
-      },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: async () => API,
-        useGrantedResource: async () => true,
-        getResourceServerInfo: async (_ctx, resource) => {
-          if (resource !== API) throw new errors.InvalidTarget()
-          return {
-            scope: 'orders:read',
-            audience: API,
-            accessTokenTTL: 300,
-            accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'ES256' } },
-          }
-        },
-      },
-    },
   })
-  server.on('request', provider.callback())
+  issuer = op.issuer
+  keys = createLocalJWKSet(op.jwks)
   caAgent = new Agent({ connect: { ca: pki.ca } })
 })
 afterAll(async () => {
-  await caAgent.close()
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
+  await caAgent?.close()
+  await op?.close()
 })
 
 // DPoP clients present no certificate: they only need to trust the test CA. Token requests counted.
