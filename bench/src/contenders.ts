@@ -6,7 +6,7 @@
  */
 import { verify as cryptoVerify } from 'node:crypto'
 import { createVerifier } from '@m2m-guard/core'
-import { type Alg, AUDIENCE, type BenchKey, CLIENT_ID, cryptoParams, SCOPE, signToken } from './fixtures.js'
+import { type Alg, AUDIENCE, type BenchKey, CLIENT_ID, cryptoParams, SCOPE } from './fixtures.js'
 import type { Op } from './measure.js'
 
 /** A workload: the tokens a contender is handed, in order, cycled. */
@@ -121,21 +121,17 @@ const mapFloor = (input: 'header' | 'token'): Contender => ({
   },
 })
 
-type OursMode = 'cache' | 'no-cache' | 'usage'
+type OursMode = 'cache' | 'no-cache'
 
 const OURS_LABELS: Record<OursMode, [id: string, label: string]> = {
   cache: ['ours', 'm2m-guard authenticate() (token cache on)'],
   'no-cache': ['ours-no-cache', 'm2m-guard authenticate() (token cache off)'],
-  // Its ratio to `ours` is the cost of `usage: true` on the reused-token path.
-  usage: ['ours-usage', 'm2m-guard authenticate() (token cache on, usage: true)'],
 }
 
 const ours = (mode: OursMode): Contender => ({
   id: OURS_LABELS[mode][0],
   label: OURS_LABELS[mode][1],
   kind: 'ours',
-  notApplicable: ({ workload }) =>
-    mode !== 'usage' || workload.name === 'same-token' ? undefined : 'measured on the reused-token path',
   async prepare(setup) {
     const { workload } = setup
     const cache = mode !== 'no-cache'
@@ -145,7 +141,6 @@ const ours = (mode: OursMode): Contender => ({
       jwksUri: setup.jwksUri,
       // Reused tokens: the default cache. Distinct tokens: a cache smaller than the pool, so each one is new.
       tokenCache: !cache ? false : workload.name === 'same-token' ? undefined : cacheMissSize(setup),
-      usage: mode === 'usage',
     })
     await verifier.warmUp()
     const requirement = { scopes: [SCOPE] }
@@ -153,54 +148,12 @@ const ours = (mode: OursMode): Contender => ({
     const n = headers.length
     return (i) => verifier.authenticate(headers[i % n], requirement)
   },
-  validate(result) {
-    if ((result as { clientId?: unknown }).clientId !== CLIENT_ID) throw new Error('wrong client')
-  },
+  validate: requireClient,
 })
 
-/**
- * A DPoP-bound reused token with a fresh-looking proof on every call:
- * authenticateRequest verifies the token from the cache and the ES256 proof
- * (its signature, claims, `ath`, `cnf.jkt`) each time. The replay store is
- * stubbed so that one proof can be timed repeatedly: the row is the cost of
- * proof verification against `ours` (same token, plain Bearer).
- */
-const oursDpop: Contender = {
-  id: 'ours-dpop',
-  label: 'm2m-guard authenticateRequest() with a DPoP proof (ES256; replay store stubbed)',
-  kind: 'ours',
-  notApplicable: ({ workload }) =>
-    workload.name === 'same-token' ? undefined : 'DPoP cost is measured on a reused token',
-  async prepare(setup) {
-    const { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } = await import('jose')
-    const { createHash, randomUUID } = await import('node:crypto')
-    const { publicKey, privateKey } = await generateKeyPair('ES256')
-    const jwk = await exportJWK(publicKey)
-    const token = signToken(setup.key, setup.issuer, { cnf: { jkt: await calculateJwkThumbprint(jwk) } })
-    const url = 'https://orders.example.com/orders'
-    const proof = await new SignJWT({
-      jti: randomUUID(),
-      htm: 'GET',
-      htu: url,
-      iat: Math.floor(Date.now() / 1000),
-      ath: createHash('sha256').update(token).digest('base64url'),
-    })
-      .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk })
-      .sign(privateKey)
-    const verifier = createVerifier({
-      issuer: setup.issuer,
-      audience: AUDIENCE,
-      jwksUri: setup.jwksUri,
-      dpop: { proofMaxAge: 3600, replayStore: { claim: () => true } },
-    })
-    await verifier.warmUp()
-    const requirement = { scopes: [SCOPE] }
-    const request = { method: 'GET', url, headers: { authorization: `DPoP ${token}`, dpop: proof } }
-    return () => verifier.authenticateRequest(request, requirement)
-  },
-  validate(result) {
-    if ((result as { clientId?: unknown }).clientId !== CLIENT_ID) throw new Error('wrong client')
-  },
+/** Throws unless a result is m2m-guard's for the bench's client. */
+export function requireClient(result: unknown): void {
+  if ((result as { clientId?: unknown }).clientId !== CLIENT_ID) throw new Error('wrong client')
 }
 
 export const floors: Contender[] = [
@@ -209,4 +162,4 @@ export const floors: Contender[] = [
   mapFloor('header'),
   mapFloor('token'),
 ]
-export const oursContenders: Contender[] = [ours('cache'), ours('no-cache'), ours('usage'), oursDpop]
+export const oursContenders: Contender[] = [ours('cache'), ours('no-cache')]

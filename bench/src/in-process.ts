@@ -10,6 +10,7 @@ import { startJwksServer } from './jwks-server.js'
 import { collectGarbage, counter, type Op, type Summary, summarize, throughput } from './measure.js'
 import { peerMiddleware } from './peer-middleware.js'
 import { peers } from './peers.js'
+import { requestPathContenders } from './request-path.js'
 
 export interface InProcessOptions {
   algorithms: readonly Alg[]
@@ -33,7 +34,13 @@ export interface Cell {
   notApplicable?: string
 }
 
-export const CONTENDERS: Contender[] = [...floors, ...oursContenders, ...peers, ...peerMiddleware]
+export const CONTENDERS: Contender[] = [
+  ...floors,
+  ...oursContenders,
+  ...requestPathContenders,
+  ...peers,
+  ...peerMiddleware,
+]
 
 /** Tokens the warm-up verifies (and checks) before timing: fills every key cache. */
 const WARM_UP_OPS = 16

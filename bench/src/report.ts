@@ -199,7 +199,17 @@ function eventLoopSection(results: EventLoopResult[]): string {
   ].join('\n')
 }
 
-export function renderReport(info: RunInfo, measurements: Measurements, verdicts: Verdict[]): string {
+export function renderReport(
+  info: RunInfo,
+  measurements: Measurements,
+  verdicts: { issue14: Verdict[]; issue6: Verdict[] },
+  charts: { file: string; title: string }[],
+): string {
+  const verdictTable = (list: Verdict[]) =>
+    table(
+      ['goal', 'verdict', 'measured'],
+      list.map((v) => [v.goal, mark(v.met), v.detail]),
+    )
   const mark = (met: boolean | undefined) =>
     met === undefined ? 'not measured' : met ? '**met**' : '**not met**'
   return [
@@ -208,12 +218,19 @@ export function renderReport(info: RunInfo, measurements: Measurements, verdicts
     `Produced by \`${info.command}\` on ${info.date} (${info.mode} run, ${Math.round(info.durationSeconds)} s). ` +
       'Numbers are only comparable within one run: re-run `pnpm bench` on your machine rather than compare with another.',
     '',
+    '## Goals (issue 14)',
+    '',
+    verdictTable(verdicts.issue14),
+    '',
     '## Goals (issue 6)',
     '',
-    table(
-      ['goal', 'verdict', 'measured'],
-      verdicts.map((v) => [v.goal, mark(v.met), v.detail]),
-    ),
+    verdictTable(verdicts.issue6),
+    '',
+    '## Charts',
+    '',
+    ...charts.map((chart) => `- [${chart.title}](${chart.file})`),
+    '',
+    ...charts.map((chart) => `![${chart.title}](${chart.file})`),
     '',
     '## Machine and versions',
     '',

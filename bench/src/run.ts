@@ -10,11 +10,13 @@
 import { execSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir, type } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { writeCharts } from './charts.js'
 import { runChild } from './child.js'
 import type { EventLoopRequest, EventLoopResult } from './event-loop-child.js'
 import { judge, type Measurements } from './goals.js'
+import { judgeIssue14 } from './goals-14.js'
 import { runHttp } from './http.js'
 import { runInProcess } from './in-process.js'
 import type { MemoryRequest, MemoryResult } from './memory-child.js'
@@ -41,7 +43,11 @@ function parseArgs(argv: string[]) {
   // Only a full run of every suite replaces RESULTS.md.
   const complete = !quick && suites.length === SUITES.length
   out ??= complete ? new URL('../RESULTS.md', import.meta.url).pathname : join(tmpdir(), 'm2m-guard-bench.md')
-  return { quick, suites, out }
+  // The charts of a full run sit beside RESULTS.md (bench/charts/); a partial run's beside its report.
+  const charts = complete
+    ? new URL('../charts', import.meta.url).pathname
+    : `${out.replace(/\.md$/, '')}-charts`
+  return { quick, suites, out, charts }
 }
 
 const benchDir = new URL('..', import.meta.url).pathname
@@ -81,9 +87,9 @@ async function waitForQuiet(threshold: number, maxMs: number, log: (line: string
 }
 
 async function main(): Promise<void> {
-  const { quick, suites, out } = parseArgs(process.argv.slice(2))
+  const { quick, suites, out, charts } = parseArgs(process.argv.slice(2))
   const log = (line: string) => console.error(`[bench] ${line}`)
-  if (!quick) await waitForQuiet(0.8, 180_000, log)
+  if (!quick) await waitForQuiet(1.0, 60_000, log)
   const loadBefore = loadavg()
     .map((value) => value.toFixed(2))
     .join(', ')
@@ -156,6 +162,11 @@ async function main(): Promise<void> {
 
   const cpu = cpus()
   const verdicts = judge(measurements)
+  const issue14 = judgeIssue14(measurements)
+  const chartFiles = writeCharts(measurements, charts).map((chart) => ({
+    ...chart,
+    file: relative(dirname(out), chart.file),
+  }))
   const report = renderReport(
     {
       date: new Date().toISOString(),
@@ -186,17 +197,19 @@ async function main(): Promise<void> {
         '@koa/router',
         'fastify',
         'autocannon',
+        '@opentelemetry/sdk-metrics',
       ].map((name) => [name, versionOf(name)]),
       durationSeconds: (performance.now() - started) / 1000,
       settings,
     },
     measurements,
-    verdicts,
+    { issue14, issue6: verdicts },
+    chartFiles,
   )
   writeFileSync(out, report)
   if (quick) log('quick run: every contender ran; its numbers are too short to judge any goal')
   else {
-    for (const verdict of verdicts) {
+    for (const verdict of [...issue14, ...verdicts]) {
       log(`${verdict.met === undefined ? 'not measured' : verdict.met ? 'met' : 'NOT MET'}: ${verdict.goal}`)
     }
   }

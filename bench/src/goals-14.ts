@@ -1,0 +1,166 @@
+/**
+ * The goals of issue 14 (the second core for new tokens, near-zero overhead
+ * per request), each judged from this run's measurements: met, not met, or
+ * not measured (its suite did not run). goals.ts keeps issue 6's.
+ */
+import type { EventLoopResult } from './event-loop-child.js'
+import type { Measurements, Verdict } from './goals.js'
+import { type Framework, VARIANTS } from './http-server.js'
+import type { Cell } from './in-process.js'
+import { formatRatio } from './measure.js'
+import { cellRatio, fastestPeer, findCell, findHttp, p99s, pairedRatio, rps } from './ratios.js'
+
+const NEW_TOKEN_ALGS = ['RS256', 'ES256']
+
+function oursNewTokens(cells: Cell[], inFlight: number): Cell[] {
+  return cells.filter(
+    (cell) =>
+      cell.workload === 'distinct-tokens' &&
+      cell.contender.id === 'ours' &&
+      cell.inFlight === inFlight &&
+      NEW_TOKEN_ALGS.includes(cell.alg),
+  )
+}
+
+function newTokens(cells: Cell[]): Verdict[] {
+  const overlapping = oursNewTokens(cells, 16).map((ours) => ({
+    alg: ours.alg,
+    ratio: cellRatio(cells, ours, 'floor-crypto'),
+  }))
+  const sequential = oursNewTokens(cells, 1).map((ours) => {
+    const peer = fastestPeer(cells, ours.alg, ours.workload, 1)
+    const ratio =
+      peer?.result && ours.result ? pairedRatio(ours.result.samples, peer.result.samples) : Number.NaN
+    return { alg: ours.alg, ratio, peer: peer?.contender.id ?? 'none' }
+  })
+  return [
+    {
+      goal: 'New tokens, 16 in flight, in process: ≥ 1.2× one core’s bare node:crypto signature check (RS256, ES256)',
+      met: overlapping.length > 0 && overlapping.every(({ ratio }) => ratio >= 1.2),
+      detail: `m2m-guard (default token cache, every token new to it) ÷ "floor: node:crypto verify (KeyObject)": ${overlapping
+        .map(({ alg, ratio }) => `${alg}: ${formatRatio(ratio)}`)
+        .join(', ')}`,
+    },
+    {
+      goal: 'New tokens, one at a time, in process: ≥ 1.0× the fastest peer (RS256, ES256)',
+      met: sequential.length > 0 && sequential.every(({ ratio }) => ratio >= 1),
+      detail: sequential.map(({ alg, ratio, peer }) => `${alg}: ${formatRatio(ratio)} ${peer}`).join(', '),
+    },
+  ]
+}
+
+function eventLoop(results: EventLoopResult[]): Verdict {
+  const parts = results.map((result) => {
+    const held = result.oursInFlight16.blockP99
+    const bare = result.signatureOnly.blockP99
+    return { alg: result.alg, ratio: held / bare, held, bare }
+  })
+  const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`
+  return {
+    goal: 'Event loop, verifications overlapping (16 in flight): a new token holds it < ½ of one bare signature check',
+    met: parts.length > 0 && parts.every(({ ratio }) => ratio < 0.5),
+    detail: parts
+      .map(
+        ({ alg, ratio, held, bare }) =>
+          `${alg}: ${us(held)} held at p99 vs ${us(bare)} (${formatRatio(ratio)})`,
+      )
+      .join('; '),
+  }
+}
+
+function http(cells: NonNullable<Measurements['http']>): Verdict[] {
+  const distinct: string[] = []
+  const reused: string[] = []
+  let distinctMet = true
+  let reusedMet = true
+  for (const framework of Object.keys(VARIANTS) as Framework[]) {
+    const bare = findHttp(cells, framework, 'bare', 'reused-token')
+    const ours = findHttp(cells, framework, 'm2m-guard', 'reused-token')
+    if (bare && ours) {
+      const throughput = pairedRatio(rps(ours.samples), rps(bare.samples))
+      const latency = pairedRatio(p99s(ours.samples), p99s(bare.samples))
+      if (!(throughput >= 0.95 && latency <= 1.1)) reusedMet = false
+      reused.push(`${framework}: ${formatRatio(throughput)} req/s, p99 ${formatRatio(latency)}`)
+    }
+    const oursDistinct = findHttp(cells, framework, 'm2m-guard', 'distinct-tokens')
+    const peers = VARIANTS[framework].filter((name) => name !== 'bare' && name !== 'm2m-guard')
+    const ratios = peers.flatMap((variant) => {
+      const peer = findHttp(cells, framework, variant, 'distinct-tokens')
+      return oursDistinct && peer
+        ? [{ variant, ratio: pairedRatio(rps(oursDistinct.samples), rps(peer.samples)) }]
+        : []
+    })
+    if (ratios.length === 0) continue
+    // The best peer is the one m2m-guard leads by the least.
+    const best = ratios.reduce((a, b) => (b.ratio < a.ratio ? b : a))
+    if (!(best.ratio >= 1.5)) distinctMet = false
+    distinct.push(`${framework}: ${formatRatio(best.ratio)} ${best.variant}`)
+  }
+  return [
+    {
+      goal: 'HTTP, 10,000 distinct tokens: ≥ 1.5× the best peer middleware on each framework',
+      met: distinct.length > 0 && distinctMet,
+      detail: `m2m-guard ÷ best peer, req/s: ${distinct.join('; ')}`,
+    },
+    {
+      goal: 'HTTP, reused token: ≥ 0.95× bare req/s and p99 ≤ 1.1× bare (Express, Koa, Fastify)',
+      met: reused.length > 0 && reusedMet,
+      detail: `m2m-guard ÷ bare, same repeat: ${reused.join('; ')}`,
+    },
+  ]
+}
+
+/** What each request-path row keeps of the plain path, per algorithm and in-flight count. */
+const FEATURES: [id: string, name: string, workloads: string[]][] = [
+  ['ours-issuers', 'issuer selection (5 profiles)', ['same-token', 'distinct-tokens']],
+  ['ours-usage', 'usage: true', ['same-token']],
+  ['ours-otel', 'OpenTelemetry metrics', ['same-token']],
+]
+
+function requestPath(cells: Cell[]): Verdict[] {
+  const verdicts = FEATURES.map(([id, name, workloads]) => {
+    const rows = cells.filter((cell) => cell.contender.id === id && workloads.includes(cell.workload))
+    const ratios = rows.map((cell) => ({ cell, ratio: cellRatio(cells, cell, 'ours') }))
+    return {
+      goal: `Request path: ${name} keeps ≥ 0.9× the plain path’s ops/s`,
+      met: ratios.length > 0 && ratios.every(({ ratio }) => ratio >= 0.9),
+      detail: ratios
+        .map(
+          ({ cell, ratio }) =>
+            `${cell.alg}/${cell.workload === 'same-token' ? 'reused' : 'new'}/${cell.inFlight}: ${formatRatio(ratio)}`,
+        )
+        .join(', '),
+    }
+  })
+  // A proof is one more signature per request: judged against one bare ES256 check, not the cache hit.
+  const dpop = [1, 16].map((inFlight) => {
+    const cell = findCell(cells, 'ES256', 'same-token', inFlight, 'ours-dpop')
+    return {
+      inFlight,
+      vsCheck: cellRatio(cells, cell, 'floor-crypto'),
+      vsPlain: cellRatio(cells, cell, 'ours'),
+    }
+  })
+  verdicts.push({
+    goal: 'Request path: DPoP (one ES256 proof per request) ≥ 0.8× one bare ES256 signature check’s ops/s',
+    met: dpop.every(({ vsCheck }) => vsCheck >= 0.8),
+    detail: dpop
+      .map(
+        ({ inFlight, vsCheck, vsPlain }) =>
+          `${inFlight} in flight: ${formatRatio(vsCheck)} the bare check, ${formatRatio(vsPlain)} the plain reused-token path`,
+      )
+      .join('; '),
+  })
+  return verdicts
+}
+
+export function judgeIssue14(measurements: Measurements): Verdict[] {
+  const notMeasured = (goal: string): Verdict => ({ goal, met: undefined, detail: 'suite not run' })
+  const { inProcess, http: httpCells, eventLoop: loop } = measurements
+  return [
+    ...(inProcess ? newTokens(inProcess) : [notMeasured('New tokens, in process')]),
+    loop ? eventLoop(loop) : notMeasured('Event loop'),
+    ...(httpCells ? http(httpCells) : [notMeasured('HTTP')]),
+    ...(inProcess ? requestPath(inProcess) : [notMeasured('Request path')]),
+  ]
+}
