@@ -69,6 +69,18 @@ describe('runDemo', () => {
     expect(printed).toContain(
       '48 calls, all as planned: 24 allowed, 12 × 401, 9 × 403, 3 × 503. Express, Koa and Fastify answered alike.',
     )
+    // The last table: verifier.usage() after the calls; refused calls (intruder's) count for nothing.
+    const usage = printed.slice(printed.indexOf('  least privilege:'))
+    expect(usage.split('\n').filter((line) => line.startsWith('    '))).toEqual([
+      '    CLIENT                                ISSUER   CALLS  GRANTED                    NEVER NEEDED',
+      '    billing                               local    3      orders:read orders:write   -',
+      '    ops-console                           local    2      orders:admin               -',
+      '    reporting                             local    1      orders:read orders:export  orders:export',
+      '    7f6e5d4c-3b2a-4190-8f7e-6d5c4b3a2910  partner  1      orders:read                -',
+    ])
+    expect(usage).toContain(
+      '  reporting holds orders:read and orders:export; it never needed orders:export.\n',
+    )
     // Ports vary from run to run; nothing else in the output does.
     expect(printed).not.toMatch(/127\.0\.0\.1/)
   }, 30_000)

@@ -2,6 +2,7 @@
  * The demo's core: start everything, make the planned calls against every
  * framework, print the table, close everything.
  */
+import { formatLeastPrivilege } from './least-privilege.js'
 import { type Answer, PLAN, type PlannedCall, ROUTES } from './plan.js'
 import { type DemoRow, formatTable, summarize } from './table.js'
 import { type Api, CLIENTS, PARTNER, startWorld, type World } from './world.js'
@@ -35,6 +36,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRow[]> {
     output.write(`${introduction().join('\n')}\n\n`)
     const rows = await runCalls(world)
     output.write(`${formatTable(rows, { width: options.width }).join('\n')}\n\n  ${summarize(rows)}\n`)
+    output.write(`\n${leastPrivilege(world).join('\n')}\n`)
     await options.keepRunning?.(world)
     return rows
   } finally {
@@ -89,6 +91,17 @@ async function read(response: Response): Promise<Answer> {
     retryAfter: response.headers.get('retry-after'),
     body,
   }
+}
+
+/** The least-privilege table of the first API (every API got the same calls). */
+function leastPrivilege(world: World): string[] {
+  const [first] = world.apis
+  if (first === undefined) return []
+  const names = new Map([
+    [world.issuer.issuer, 'local'],
+    [world.partner.issuer, 'partner'],
+  ])
+  return formatLeastPrivilege(first.verifier.usage(), (issuer) => names.get(issuer) ?? issuer)
 }
 
 /** What is running and what each route requires, before the table. */

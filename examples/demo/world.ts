@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { createTokenClient, type TokenClient } from '@m2m-guard/client'
-import { entra } from '@m2m-guard/core'
+import { createVerifier, entra, type Verifier } from '@m2m-guard/core'
 import { type AuthServer, createAuthServer } from '@m2m-guard/testing'
 import { createApp as createExpressApp } from '../express-orders/app.js'
 import { buildApp as buildFastifyApp } from '../fastify-orders/app.js'
@@ -33,7 +33,8 @@ export type Framework = (typeof FRAMEWORKS)[number]
 /** The registered clients and the scopes each may be granted. */
 export const CLIENTS = {
   billing: ['orders:read', 'orders:write'],
-  reporting: ['orders:read'],
+  // Granted more than it needs: the least-privilege table after the calls says so.
+  reporting: ['orders:read', 'orders:export'],
   'ops-console': ['orders:admin'],
   intruder: ['inventory:read'],
 } as const satisfies Record<string, readonly string[]>
@@ -50,6 +51,8 @@ export interface DemoClient {
 
 export interface Api extends RunningServer {
   readonly framework: Framework
+  /** The API's verifier, with `usage: true`: `verifier.usage()` says which scopes each client needed. */
+  readonly verifier: Verifier
 }
 
 export interface World {
@@ -109,17 +112,20 @@ export async function startWorld(): Promise<World> {
         },
       ],
     }
+    // Built here rather than by the app, to read its usage report after the calls.
+    const verifier = createVerifier({ ...options, usage: true })
     let server: RunningServer
     if (framework === 'fastify') {
-      const app = await buildFastifyApp(options)
+      const app = await buildFastifyApp({ verifier })
       const url = await app.listen({ port: 0, host: HOST })
       server = { url, close: () => app.close() }
     } else {
-      const app = framework === 'express' ? createExpressApp(options) : createKoaApp(options)
+      const app = framework === 'express' ? createExpressApp({ verifier }) : createKoaApp({ verifier })
       server = await listening(app.listen(0, HOST))
     }
     const api: Api = {
       framework,
+      verifier,
       url: server.url,
       close: async () => {
         if (running.delete(api)) await server.close()
