@@ -24,7 +24,7 @@
  */
 import { fork } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -295,7 +295,12 @@ async function main() {
 
   const report = render({ values, connections, elapsedMs, stats, api, jwksBound, heapGrowthMb, violations })
   console.log(report)
-  if (values.write !== undefined) writeFileSync(values.write, report)
+  if (values.write !== undefined) {
+    // The fleet soak (soak-fleet.mjs) keeps its own section at the end of the same file.
+    const previous = existsSync(values.write) ? readFileSync(values.write, 'utf8') : ''
+    const fleet = previous.indexOf('## Fleet soak')
+    writeFileSync(values.write, fleet === -1 ? report : `${report}\n${previous.slice(fleet)}`)
+  }
   process.exitCode = violations.length === 0 ? 0 : 1
 }
 
