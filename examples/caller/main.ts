@@ -1,5 +1,6 @@
 /**
- * Lists the orders of an orders API as a client-credentials client:
+ * Lists the orders of an orders API as a client-credentials client (DPOP=true for DPoP-bound tokens;
+ * CLIENT_CERT/CLIENT_KEY/CA_CERT instead of CLIENT_SECRET for mutual TLS):
  *   CLIENT_ID=billing CLIENT_SECRET=… ISSUER=http://127.0.0.1:4000 ORDERS_URL=http://127.0.0.1:3000 node dist/caller/main.js
  */
 import { createOrdersCaller, readCallerConfig } from './orders-client.js'

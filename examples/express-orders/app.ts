@@ -7,7 +7,7 @@
 import { createVerifier } from '@m2m-guard/core'
 import { createGuard, type GuardOptions } from '@m2m-guard/express'
 import express, { type Express } from 'express'
-import { readApiConfig } from '../shared/env.js'
+import { readApiConfig, readBindingConfig } from '../shared/env.js'
 import { listening, type RunningServer } from '../shared/listening.js'
 import { createOrderStore, parseNewOrder } from '../shared/orders.js'
 
@@ -66,7 +66,7 @@ export function createApp(options: GuardOptions): Express {
 }
 
 /**
- * Reads ISSUER, AUDIENCE, PORT (default 3000) and HOST (default 127.0.0.1),
+ * Reads ISSUER, AUDIENCE, PORT (default 3000), HOST (default 127.0.0.1) and DPOP (see readBindingConfig),
  * fetches the issuer's keys, and listens.
  *
  * @example
@@ -74,7 +74,7 @@ export function createApp(options: GuardOptions): Express {
  */
 export async function start(env: Record<string, string | undefined>): Promise<RunningServer> {
   const { issuer, audience, port, host } = readApiConfig(env)
-  const verifier = createVerifier({ issuer, audience })
+  const verifier = createVerifier({ issuer, audience, ...readBindingConfig(env) })
   // Fetch the keys at boot, so the first request does not wait for them; if the
   // issuer is down, start anyway: the keys are fetched again on first use.
   await verifier.warmUp().catch((error: unknown) => console.warn(`keys not available yet: ${error}`))

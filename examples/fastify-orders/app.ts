@@ -7,7 +7,7 @@
 import { createVerifier } from '@m2m-guard/core'
 import m2mGuard, { type M2mGuardOptions } from '@m2m-guard/fastify'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { readApiConfig } from '../shared/env.js'
+import { readApiConfig, readBindingConfig } from '../shared/env.js'
 import type { RunningServer } from '../shared/listening.js'
 import { createOrderStore } from '../shared/orders.js'
 import { orderRoutes } from './order-routes.js'
@@ -34,7 +34,7 @@ export async function buildApp(options: M2mGuardOptions): Promise<FastifyInstanc
 }
 
 /**
- * Reads ISSUER, AUDIENCE, PORT (default 3000) and HOST (default 127.0.0.1),
+ * Reads ISSUER, AUDIENCE, PORT (default 3000), HOST (default 127.0.0.1) and DPOP (see readBindingConfig),
  * fetches the issuer's keys, and listens.
  *
  * @example
@@ -42,7 +42,7 @@ export async function buildApp(options: M2mGuardOptions): Promise<FastifyInstanc
  */
 export async function start(env: Record<string, string | undefined>): Promise<RunningServer> {
   const { issuer, audience, port, host } = readApiConfig(env)
-  const verifier = createVerifier({ issuer, audience })
+  const verifier = createVerifier({ issuer, audience, ...readBindingConfig(env) })
   // Fetch the keys at boot, so the first request does not wait for them; if the
   // issuer is down, start anyway: the keys are fetched again on first use.
   await verifier.warmUp().catch((error: unknown) => console.warn(`keys not available yet: ${error}`))

@@ -9,7 +9,7 @@ import Router from '@koa/router'
 import { createVerifier } from '@m2m-guard/core'
 import { createGuard, type GuardOptions } from '@m2m-guard/koa'
 import Koa from 'koa'
-import { readApiConfig } from '../shared/env.js'
+import { readApiConfig, readBindingConfig } from '../shared/env.js'
 import { listening, type RunningServer } from '../shared/listening.js'
 import { createOrderStore, parseNewOrder } from '../shared/orders.js'
 
@@ -79,7 +79,7 @@ export function createApp(options: GuardOptions): Koa {
 }
 
 /**
- * Reads ISSUER, AUDIENCE, PORT (default 3000) and HOST (default 127.0.0.1),
+ * Reads ISSUER, AUDIENCE, PORT (default 3000), HOST (default 127.0.0.1) and DPOP (see readBindingConfig),
  * fetches the issuer's keys, and listens.
  *
  * @example
@@ -87,7 +87,7 @@ export function createApp(options: GuardOptions): Koa {
  */
 export async function start(env: Record<string, string | undefined>): Promise<RunningServer> {
   const { issuer, audience, port, host } = readApiConfig(env)
-  const verifier = createVerifier({ issuer, audience })
+  const verifier = createVerifier({ issuer, audience, ...readBindingConfig(env) })
   // Fetch the keys at boot, so the first request does not wait for them; if the
   // issuer is down, start anyway: the keys are fetched again on first use.
   await verifier.warmUp().catch((error: unknown) => console.warn(`keys not available yet: ${error}`))

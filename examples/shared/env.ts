@@ -35,3 +35,25 @@ export function required(env: Record<string, string | undefined>, name: string):
   if (value === undefined || value === '') throw new Error(`${name} is not set`)
   return value
 }
+
+/** The verifier's sender-constrained options an example API reads from its environment. */
+export interface BindingConfig {
+  dpop?: { required: boolean; nonce?: { secret: string } }
+}
+
+/**
+ * Reads DPOP (`allowed`: DPoP-bound and Bearer tokens; `required`: DPoP only) and
+ * DPOP_NONCE_SECRET (the API hands out `DPoP-Nonce`s, RFC 9449 §9). Unset: Bearer only.
+ *
+ * @example
+ * createVerifier({ issuer, audience, ...readBindingConfig({ DPOP: 'allowed' }) })
+ */
+export function readBindingConfig(env: Record<string, string | undefined>): BindingConfig {
+  const mode = env.DPOP
+  if (mode === undefined || mode === '') return {}
+  if (mode !== 'allowed' && mode !== 'required') {
+    throw new Error(`DPOP must be "allowed" or "required", got ${JSON.stringify(mode)}`)
+  }
+  const secret = env.DPOP_NONCE_SECRET
+  return { dpop: { required: mode === 'required', ...(secret ? { nonce: { secret } } : {}) } }
+}
