@@ -3,6 +3,7 @@
  * call names what it expects, so the demo (and its test) can tell when an
  * answer is not the planned one.
  */
+import { BOUND_PLAN } from './bound-plan.js'
 import type { Api, ClientId, World } from './world.js'
 
 /** What an API answered, as the table explains it. */
@@ -231,4 +232,6 @@ export const PLAN: readonly PlannedCall[] = [
     why: (answer) =>
       `JWKS down, a new instance with no keys: ${answer.error} (Retry-After: ${answer.retryAfter})`,
   },
+  // DPoP and mTLS: bound tokens with their key or certificate, and the same tokens stolen.
+  ...BOUND_PLAN,
 ]

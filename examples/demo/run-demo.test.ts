@@ -40,6 +40,12 @@ describe('runDemo', () => {
         'billing DELETE /orders/ord_1 403',
         'billing GET /orders 200',
         'billing GET /orders 503',
+        'billing (DPoP) GET /orders 200',
+        '(stolen DPoP token) GET /orders 401',
+        '(stolen DPoP token) GET /orders 401',
+        '(stolen DPoP proof) GET /orders 401',
+        'billing (mTLS) GET /orders 200',
+        '(stolen mTLS token) GET /orders 401',
       ])
       expect(mine.map((row) => row.why)).toEqual([
         'public route',
@@ -58,6 +64,12 @@ describe('runDemo', () => {
         "insufficient_scope: client 'billing' is not allowed to access this resource",
         'JWKS down: a new token, verified with the keys cached before the outage',
         'JWKS down, a new instance with no keys: temporarily_unavailable (Retry-After: 30)',
+        'DPoP: 401 use_dpop_nonce, then a proof with the nonce',
+        'invalid_dpop_proof: the DPoP scheme needs a DPoP proof header',
+        'invalid_token: DPoP proof key does not match the token binding',
+        'invalid_dpop_proof: DPoP proof has been used before',
+        'certificate-bound token from its certificate',
+        'invalid_token: the client certificate does not match the token binding',
       ])
     }
     expect(rows.every((row) => row.status === row.expected)).toBe(true)
@@ -67,13 +79,13 @@ describe('runDemo', () => {
       /^ {2}koa +reporting +POST {3}\/orders +403 +insufficient_scope: missing required scope: orders:write$/m,
     )
     expect(printed).toContain(
-      '48 calls, all as planned: 24 allowed, 12 × 401, 9 × 403, 3 × 503. Express, Koa and Fastify answered alike.',
+      '66 calls, all as planned: 30 allowed, 24 × 401, 9 × 403, 3 × 503. Express, Koa and Fastify answered alike.',
     )
     // The last table: verifier.usage() after the calls; refused calls (intruder's) count for nothing.
     const usage = printed.slice(printed.indexOf('  least privilege:'))
     expect(usage.split('\n').filter((line) => line.startsWith('    '))).toEqual([
       '    CLIENT                                ISSUER   CALLS  GRANTED                    NEVER NEEDED',
-      '    billing                               local    3      orders:read orders:write   -',
+      '    billing                               local    4      orders:read orders:write   -',
       '    ops-console                           local    2      orders:admin               -',
       '    reporting                             local    1      orders:read orders:export  orders:export',
       '    7f6e5d4c-3b2a-4190-8f7e-6d5c4b3a2910  partner  1      orders:read                -',

@@ -6,6 +6,7 @@
  * registered client, and a third issuer that nobody configured.
  */
 import { randomBytes } from 'node:crypto'
+import type { RequestListener } from 'node:http'
 import { createTokenClient, type TokenClient } from '@m2m-guard/client'
 import { createVerifier, entra, type Verifier } from '@m2m-guard/core'
 import { type AuthServer, createAuthServer } from '@m2m-guard/testing'
@@ -13,6 +14,7 @@ import { createApp as createExpressApp } from '../express-orders/app.js'
 import { buildApp as buildFastifyApp } from '../fastify-orders/app.js'
 import { createApp as createKoaApp } from '../koa-orders/app.js'
 import { listening, type RunningServer } from '../shared/listening.js'
+import { type BoundParts, startBoundParts } from './bound-world.js'
 
 export const HOST = '127.0.0.1'
 /** The orders API's identifier at the issuer: the `aud` of its tokens. */
@@ -65,8 +67,10 @@ export interface World {
   readonly clients: Readonly<Record<ClientId, DemoClient>>
   /** The partner's app: an Entra client asking for `api://<orders app id>/.default`. */
   readonly partnerApp: DemoClient
-  /** Starts one more API of `framework`, with a verifier of its own: nothing cached. */
-  startApi(framework: Framework): Promise<Api>
+  /** DPoP and mTLS: billing's DPoP client, a thief's key, certificates. */
+  readonly bound: BoundParts
+  /** Starts one more API of `framework`, with a verifier of its own: nothing cached. HTTPS asking for client certificates with `https`. */
+  startApi(framework: Framework, options?: { https?: boolean }): Promise<Api>
   /** Closes every API it started, then the issuer. Safe to call twice. */
   close(): Promise<void>
 }
@@ -95,10 +99,11 @@ export async function startWorld(): Promise<World> {
     clients: [{ clientId: PARTNER.appId, clientSecret: partnerSecret, scopes: PARTNER.roles }],
   })
   const stranger = await createAuthServer({ audience: AUDIENCE })
-  const servers = [issuer, partner, stranger]
+  const bound = await startBoundParts(issuer.tokenEndpoint, secrets.billing)
+  const servers = [issuer, partner, stranger, bound]
 
   const running = new Set<Api>()
-  async function startApi(framework: Framework): Promise<Api> {
+  async function startApi(framework: Framework, { https = false } = {}): Promise<Api> {
     // One verifier, two issuer profiles: the token's `iss` picks one, with its own audience and keys.
     const options = {
       issuers: [
@@ -111,11 +116,16 @@ export async function startWorld(): Promise<World> {
           jwksUri: partner.jwksUri,
         },
       ],
+      // DPoP-bound tokens too (with the API's nonces), and certificate-bound ones over HTTPS.
+      dpop: { nonce: { secret: bound.nonceSecret } },
+      mtls: {},
     }
     // Built here rather than by the app, to read its usage report after the calls.
     const verifier = createVerifier({ ...options, usage: true })
     let server: RunningServer
-    if (framework === 'fastify') {
+    if (https) {
+      server = await bound.serveHttps(await listenerFor(framework, verifier))
+    } else if (framework === 'fastify') {
       const app = await buildFastifyApp({ verifier })
       const url = await app.listen({ port: 0, host: HOST })
       server = { url, close: () => app.close() }
@@ -136,7 +146,7 @@ export async function startWorld(): Promise<World> {
   }
 
   try {
-    const apis = await Promise.all(FRAMEWORKS.map(startApi))
+    const apis = await Promise.all(FRAMEWORKS.map((framework) => startApi(framework)))
     const clients = Object.fromEntries(
       Object.entries(CLIENTS).map(([clientId, scopes]) => {
         const clientSecret = secrets[clientId as ClientId]
@@ -162,6 +172,7 @@ export async function startWorld(): Promise<World> {
       apis,
       clients,
       partnerApp,
+      bound,
       startApi,
       close: async () => {
         await Promise.all([...running].map((api) => api.close()))
@@ -173,4 +184,13 @@ export async function startWorld(): Promise<World> {
     await Promise.all(servers.map((server) => server.close()))
     throw error
   }
+}
+
+/** The app of `framework` as a plain request listener, for an HTTPS server. */
+async function listenerFor(framework: Framework, verifier: Verifier): Promise<RequestListener> {
+  if (framework === 'express') return createExpressApp({ verifier })
+  if (framework === 'koa') return createKoaApp({ verifier }).callback()
+  const app = await buildFastifyApp({ verifier })
+  await app.ready()
+  return app.routing
 }
