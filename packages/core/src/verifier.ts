@@ -223,7 +223,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (authError.reason === 'replay_store_unavailable') {
       emit?.({ type: 'replay_store_failed', error: String((error as Error)?.cause ?? error) })
     }
-    if (emit !== undefined) {
+    // Nobody listening: build no event (a flood of forged tokens costs no allocation here).
+    if (observer.watching() || observer.watchingVerifications()) {
       const profile = auth === undefined ? profileOfRefusal(error) : newTokens.profileOf(auth)
       emit({
         type: 'token_rejected',
