@@ -25,6 +25,20 @@ export interface DelaySummary {
   timerMax: number
   timerP99: number
   requests: number
+  /** Sum of the times between turns (ms), and the number of turns: what the loop did in all. */
+  heldTotal: number
+  turns: number
+}
+
+/**
+ * Time the loop was held per request (ms), the driver's own turns taken off
+ * (each costs what an idle turn costs): a turn may finish several requests
+ * whose checks came back from the thread pool together, so the p99 of a turn
+ * can hold more than one request's work.
+ */
+export function heldPerRequest(delay: DelaySummary, idle: DelaySummary): number {
+  const idleTurn = idle.heldTotal / Math.max(1, idle.turns)
+  return (delay.heldTotal - delay.turns * idleTurn) / Math.max(1, delay.requests)
 }
 
 export interface EventLoopResult {
@@ -81,6 +95,8 @@ async function drive(start: Start, durationMs: number, inFlight: number): Promis
     timerMax: late(histogram.max),
     timerP99: late(histogram.percentile(99)),
     requests,
+    heldTotal: gaps.reduce((sum, gap) => sum + gap, 0),
+    turns: gaps.length,
   }
 }
 

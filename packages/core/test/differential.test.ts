@@ -308,10 +308,12 @@ describe.each(
     const sequential = []
     const beforeSequential = checkedOffThread
     for (const jwt of tokens) sequential.push(await outcome(uncached.verify(jwt)))
-    // One at a time, node:crypto checks on this thread (unless the project forces the thread pool).
-    expect(checkedOffThread - beforeSequential).toBe(
-      path === 'node:crypto' && offThreadAlways ? checked[path] - before : 0,
-    )
+    const sequentialChecks = checked[path] - before
+    const sequentialOffThread = checkedOffThread - beforeSequential
+    // One at a time, node:crypto checks on this thread (but for a probe of the thread pool now and
+    // then, see signature-dispatch.ts), unless the project forces the thread pool.
+    if (path === 'node:crypto' && offThreadAlways) expect(sequentialOffThread).toBe(sequentialChecks)
+    else expect(sequentialOffThread).toBeLessThan(sequentialChecks / 2)
     const beforeConcurrent = checkedOffThread
     const concurrent = await Promise.all(tokens.map((jwt) => outcome(uncached.verify(jwt))))
     // All at once, node:crypto's checks overlap and go to the thread pool.
