@@ -3,32 +3,27 @@
  * call it; every rule about tokens is here or in the modules it composes.
  */
 import type { ChallengeScheme } from './challenge.js'
-import {
-  AuthError,
-  addDpopChallenge,
-  addResourceMetadata,
-  InvalidTokenError,
-  MissingTokenError,
-} from './errors.js'
+import { InvalidTokenError, MissingTokenError } from './errors.js'
 import { type EventHandler, safeEmitter } from './events.js'
 import { createKeySource, issuerKeyStatus, warmUpAll } from './issuers/key-sets.js'
 import type { ResolvedProfile } from './issuers/profile.js'
 import { IssuerIndex } from './issuers/select-profile.js'
 import type { VerifierKeyStatus } from './keys/key-source.js'
 import { Observer, registerObserver } from './observe/observer.js'
+import { malformedToken, type Rejections, rejections } from './observe/rejections.js'
 import { observedCall } from './observe/verification-calls.js'
 import type { VerifierOptions } from './options.js'
 import { checkBearerBinding } from './policy/binding.js'
-import { bindingError } from './policy/binding-errors.js'
 import { resolveBinding } from './policy/binding-options.js'
-import { checkRequirement, type Requirement, validateRequirement } from './policy/requirement.js'
+import { DeclaredRequirements } from './policy/declared-requirements.js'
+import { checkRequirement, type Requirement } from './policy/requirement.js'
 import { resolveUsage, UsageRecorder, type UsageReport, usageOff } from './policy/usage.js'
 import { authorizationOf, requestAuthenticator } from './request/authenticate-request.js'
-import { extractBearerToken } from './request/extract-token.js'
+import { extractBearerToken, isBearerSpace } from './request/extract-token.js'
 import type { RequestInfo } from './request/request-info.js'
 import { buildResourceMetadata, type ProtectedResourceMetadata } from './resource-metadata.js'
 import { isCompactJws } from './token/compact-jws.js'
-import { newTokenVerifier, profileOfRefusal } from './token/new-token.js'
+import { newTokenVerifier } from './token/new-token.js'
 import { type CachedResult, TokenCache } from './token/token-cache.js'
 import type { AuthResult } from './types.js'
 import { resolveOptions } from './validate-options.js'
@@ -106,14 +101,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const { realm } = config
   const cache = config.tokenCacheSize > 0 ? new TokenCache(config.tokenCacheSize) : undefined
   const newTokens = newTokenVerifier(new IssuerIndex(profiles, realm), realm, cache, emit)
-  const acceptedIssuers = new Set(
-    profiles.flatMap((p) => [...p.issuers, ...p.templates.map((t) => t.template)]),
+  const requirements = new DeclaredRequirements(
+    new Set(profiles.flatMap((p) => [...p.issuers, ...p.templates.map((t) => t.template)])),
   )
-  const validated = new WeakSet<Requirement>()
-  let lastValidated: Requirement | undefined
-  // Scopes named by declared requirements: RFC 9728's scopes_supported, unless configured.
-  const declaredScopes = new Set<string>()
-  const metadataUrl = config.resourceMetadata?.url
   const binding = resolveBinding(options.dpop, options.mtls, {
     clock: config.clock,
     // Profiles may each loosen their own; a proof's window uses the top-level value.
@@ -122,10 +112,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
   })
   // Unbound tokens that still need a look: every one, when a binding is required.
   const strict = binding.dpop?.required === true || binding.mtls?.required === true
-
-  function malformed(description: string, cause?: unknown): InvalidTokenError {
-    return new InvalidTokenError({ reason: 'token_malformed', description, realm, cause })
-  }
+  const refusals = rejections({
+    realm,
+    binding,
+    metadataUrl: config.resourceMetadata?.url,
+    observer,
+    emit,
+    profileOf: (auth) => newTokens.profileOf(auth),
+  })
+  // Typed where declared, so that TypeScript sees the code after a `rejected(…)` call is unreachable.
+  const rejected: Rejections['rejected'] = refusals.rejected
+  const { reported } = refusals
 
   /** The cached result for `token`, reported as a hit, or undefined. */
   function cached(token: string, now: number): CachedResult | undefined {
@@ -139,7 +136,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   /** The verified result for `token`; throws (synchronously too) what `guarded` reports. */
   function verifyToken(token: string, shapeChecked: boolean): AuthResult | Promise<AuthResult> {
-    if (typeof token !== 'string' || token === '') throw malformed('token must be a non-empty string')
+    if (typeof token !== 'string' || token === '')
+      throw malformedToken('token must be a non-empty string', realm)
     if (token.length > config.maxTokenLength) {
       throw new InvalidTokenError({
         reason: 'token_too_large',
@@ -155,33 +153,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return newTokens.verify(token, now, shapeChecked)
   }
 
-  /** A route declares `requirement`: validated now, and its scopes listed in the metadata. */
-  function declare(requirement: Requirement | undefined): void {
-    validate(requirement)
-    if (requirement === undefined || declaredScopes.size >= MAX_DECLARED_SCOPES) return
-    for (const scope of [...(requirement.scopes ?? []), ...(requirement.anyScopes ?? [])])
-      declaredScopes.add(scope)
-  }
-
-  /** Throws a TypeError unless `requirement` is well-formed and names only issuers accepted here. */
-  function validate(requirement: Requirement | undefined): void {
-    if (requirement === undefined || requirement === lastValidated || validated.has(requirement)) return
-    validateRequirement(requirement)
-    for (const issuer of requirement.issuers ?? []) {
-      if (!acceptedIssuers.has(issuer)) {
-        throw new TypeError(
-          `requirement "issuers" entry ${JSON.stringify(issuer)} is not an issuer this verifier accepts`,
-        )
-      }
-    }
-    validated.add(requirement)
-  }
-
   function check(auth: AuthResult, requirement: Requirement, scheme: ChallengeScheme = 'Bearer'): void {
     try {
-      // A route passes the same requirement object on every request: remember the last one checked.
-      validate(requirement)
-      lastValidated = requirement
+      requirements.validateChecked(requirement)
       checkRequirement(auth, requirement, realm)
     } catch (error) {
       if (error instanceof TypeError) throw error // a programming error in the requirement, not a client error
@@ -206,37 +180,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
     } catch (error) {
       rejected(error, auth)
     }
-  }
-
-  /**
-   * Reports a rejection and guarantees that only AuthErrors leave the
-   * verifier, challenged for every scheme it accepts (the error on `scheme`).
-   */
-  function rejected(error: unknown, auth?: AuthResult, scheme: ChallengeScheme = 'Bearer'): never {
-    const converted = bindingError(error, realm)
-    const authError = converted instanceof AuthError ? converted : malformed('malformed token', error)
-    if (binding.dpop !== undefined) {
-      const nonce = authError.status === 401 ? binding.nonces?.current() : undefined
-      addDpopChallenge(authError, { ...binding.schemes, errorOn: scheme }, nonce)
-    }
-    if (metadataUrl !== undefined) addResourceMetadata(authError, metadataUrl)
-    if (authError.reason === 'replay_store_unavailable') {
-      emit?.({ type: 'replay_store_failed', error: String((error as Error)?.cause ?? error) })
-    }
-    // Nobody listening: build no event (a flood of forged tokens costs no allocation here).
-    if (observer.watching() || observer.watchingVerifications()) {
-      const profile = auth === undefined ? profileOfRefusal(error) : newTokens.profileOf(auth)
-      emit({
-        type: 'token_rejected',
-        status: authError.status,
-        reason: authError.reason,
-        description: authError.description,
-        ...(profile === undefined ? {} : { issuer: profile.id }),
-        ...(auth?.clientId === undefined ? {} : { clientId: auth.clientId }),
-      })
-      observer.noteRejection(authError, profile?.id, auth?.clientId)
-    }
-    throw authError
   }
 
   /**
@@ -325,15 +268,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return guarded(token, requirement)
   }
 
-  /** `rejected` as a value, for the paths that return promises instead of throwing. */
-  function reported(error: unknown): unknown {
-    try {
-      rejected(error)
-    } catch (authError) {
-      return authError
-    }
-  }
-
   // Each entry point reports its settled call once (usage, `m2m-guard:verification`).
   const calls = {
     observer,
@@ -352,7 +286,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       return authenticate(request, requirement)
     }, calls),
     owns,
-    declare,
+    declare: (requirement) => requirements.declare(requirement),
     warmUp: () => warmUpAll(profiles),
     keyStatus: () => issuerKeyStatus(profiles),
     resourceMetadata: () =>
@@ -360,7 +294,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         ? undefined
         : buildResourceMetadata(config.resourceMetadata, {
             authorizationServers: profiles.flatMap((profile) => profile.issuers),
-            declaredScopes,
+            declaredScopes: requirements.scopes,
             dpop:
               binding.dpop === undefined
                 ? undefined
@@ -371,21 +305,4 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
   registerObserver(verifier, observer)
   return verifier
-}
-
-// Requirements come from code, but a program that builds them from input must not grow this without bound.
-const MAX_DECLARED_SCOPES = 1000
-
-/** `Bearer ` (the scheme in any case, then exactly one space) followed by something. */
-function isBearerSpace(value: string): boolean {
-  return (
-    value.length > 7 &&
-    value.charCodeAt(6) === 32 &&
-    (value.charCodeAt(0) | 32) === 98 && // b
-    (value.charCodeAt(1) | 32) === 101 && // e
-    (value.charCodeAt(2) | 32) === 97 && // a
-    (value.charCodeAt(3) | 32) === 114 && // r
-    (value.charCodeAt(4) | 32) === 101 && // e
-    (value.charCodeAt(5) | 32) === 114 // r
-  )
 }

@@ -87,3 +87,25 @@ export function extractCredentials(
   }
   return { scheme, token }
 }
+
+/**
+ * `Bearer ` (the scheme in any case, then exactly one space) followed by
+ * something: the verifier's fast path, where the rest of the header is the
+ * token exactly when it is a compact JWS (a b64token without whitespace).
+ *
+ * @example
+ * isBearerSpace('bearer eyJhbGciOi...') // true
+ * isBearerSpace('Bearer  eyJhbGciOi...') // false: extractBearerToken handles it
+ */
+export function isBearerSpace(value: string): boolean {
+  return (
+    value.length > 7 &&
+    value.charCodeAt(6) === 32 &&
+    (value.charCodeAt(0) | 32) === 98 && // b
+    (value.charCodeAt(1) | 32) === 101 && // e
+    (value.charCodeAt(2) | 32) === 97 && // a
+    (value.charCodeAt(3) | 32) === 114 && // r
+    (value.charCodeAt(4) | 32) === 101 && // e
+    (value.charCodeAt(5) | 32) === 114 // r
+  )
+}
