@@ -4,6 +4,7 @@
  * answer is not the planned one.
  */
 import { BOUND_PLAN } from './bound-plan.js'
+import { ROTATION_PLAN } from './rotation.js'
 import type { Api, ClientId, World } from './world.js'
 
 /** What an API answered, as the table explains it. */
@@ -28,7 +29,7 @@ export interface PlannedCall {
    * Why the planned answer came. Default: the API's own `error: error_description`.
    * Used only when the answer is the planned one.
    */
-  why?(answer: Answer): string
+  why?(answer: Answer, world: World, api: Api): string
 }
 
 /** The routes of the orders API and what each requires, as the demo introduces them. */
@@ -234,4 +235,6 @@ export const PLAN: readonly PlannedCall[] = [
   },
   // DPoP and mTLS: bound tokens with their key or certificate, and the same tokens stolen.
   ...BOUND_PLAN,
+  // A secret rotation with no failed call: v2 added, deployed, v1 revoked.
+  ...ROTATION_PLAN,
 ]

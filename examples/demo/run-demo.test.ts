@@ -46,6 +46,12 @@ describe('runDemo', () => {
         '(stolen DPoP proof) GET /orders 401',
         'billing (mTLS) GET /orders 200',
         '(stolen mTLS token) GET /orders 401',
+        'payouts GET /orders 200',
+        'payouts GET /orders 200',
+        'payouts GET /orders 200',
+        'payouts GET /orders 200',
+        'payouts (replica 2) GET /orders 200',
+        'payouts (v1 token) GET /orders 200',
       ])
       expect(mine.map((row) => row.why)).toEqual([
         'public route',
@@ -70,6 +76,13 @@ describe('runDemo', () => {
         'invalid_dpop_proof: DPoP proof has been used before',
         'certificate-bound token from its certificate',
         'invalid_token: the client certificate does not match the token binding',
+        // The rotation: which secret each token request carried, and what the issuer answered.
+        'rotation: only v1 active, read from the store (token requests: v1 → 200)',
+        'issuer added v2 (both active), deployment wrote v2: token renewed with v2 (token requests: v2 → 200)',
+        'v1 revoked: the token it got with v2 still in use (no token request)',
+        'token renewed after revocation with v2 (token requests: v2 → 200)',
+        'its mount still had v1: invalid_client, read again, got v2 (token requests: v1 → 401, v2 → 200)',
+        'token got with v1 before v1 was revoked: valid until exp; revoking concerns the secret (no token request)',
       ])
     }
     expect(rows.every((row) => row.status === row.expected)).toBe(true)
@@ -79,7 +92,7 @@ describe('runDemo', () => {
       /^ {2}koa +reporting +POST {3}\/orders +403 +insufficient_scope: missing required scope: orders:write$/m,
     )
     expect(printed).toContain(
-      '66 calls, all as planned: 30 allowed, 24 × 401, 9 × 403, 3 × 503. Express, Koa and Fastify answered alike.',
+      '84 calls, all as planned: 48 allowed, 24 × 401, 9 × 403, 3 × 503. Express, Koa and Fastify answered alike.',
     )
     // The last table: verifier.usage() after the calls; refused calls (intruder's) count for nothing.
     const usage = printed.slice(printed.indexOf('  least privilege:'))
@@ -87,6 +100,7 @@ describe('runDemo', () => {
       '    CLIENT                                ISSUER   CALLS  GRANTED                    NEVER NEEDED',
       '    billing                               local    4      orders:read orders:write   -',
       '    ops-console                           local    2      orders:admin               -',
+      '    payouts                               local    6      orders:read                -',
       '    reporting                             local    1      orders:read orders:export  orders:export',
       '    7f6e5d4c-3b2a-4190-8f7e-6d5c4b3a2910  partner  1      orders:read                -',
     ])

@@ -4,6 +4,7 @@
  */
 import { formatLeastPrivilege } from './least-privilege.js'
 import { type Answer, PLAN, type PlannedCall, ROUTES } from './plan.js'
+import { ROTATING_CLIENT, ROTATING_SCOPES } from './rotation.js'
 import { type DemoRow, formatTable, summarize } from './table.js'
 import { type Api, CLIENTS, PARTNER, startWorld, type World } from './world.js'
 
@@ -57,7 +58,7 @@ async function perform(world: World, api: Api, call: PlannedCall): Promise<DemoR
   const answer = await read(await call.send(world, api))
   const why =
     answer.status === call.expect && call.why !== undefined
-      ? call.why(answer)
+      ? call.why(answer, world, api)
       : answer.error !== undefined
         ? `${answer.error}: ${answer.description}`
         : `HTTP ${answer.status}`
@@ -111,12 +112,13 @@ function introduction(): string[] {
   const methodWidth = Math.max(...ROUTES.map(([method]) => method.length))
   return [
     "m2m-guard demo: a local authorization server, a partner's Entra-shaped one, the same orders",
-    'API on Express, Koa and Fastify trusting both, and five services calling it with',
-    'client-credentials tokens.',
+    'API on Express, Koa and Fastify trusting both, and six services calling it with',
+    'client-credentials tokens; one of them, payouts, through a rotation of its secret.',
     '',
     '  clients and the scopes they may have',
     ...Object.entries(CLIENTS).map(([id, scopes]) => `    ${id.padEnd(clientWidth)}  ${scopes.join(' ')}`),
     `    ${'partner'.padEnd(clientWidth)}  ${PARTNER.roles.join(' ')} (an app role, at the partner's Entra tenant)`,
+    `    ${ROTATING_CLIENT.padEnd(clientWidth)}  ${ROTATING_SCOPES.join(' ')} (its secret read from a function at each token request)`,
     '',
     '  routes and what they require',
     ...ROUTES.map(
