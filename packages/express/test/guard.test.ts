@@ -4,7 +4,7 @@ import express, { type ErrorRequestHandler } from 'express'
 import express4 from 'express4'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AUDIENCE, countingVerifier, startIssuer } from './issuer.js'
+import { AUDIENCE, countingVerifier, startIssuer } from '../../../test/support/counting-verifier.js'
 
 let server: AuthServer
 beforeAll(async () => {

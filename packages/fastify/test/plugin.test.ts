@@ -3,7 +3,7 @@ import type { AuthServer } from '@m2m-guard/testing'
 import fastify, { type FastifyInstance } from 'fastify'
 import fastify4 from 'fastify4'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AUDIENCE, countingVerifier, startIssuer } from './issuer.js'
+import { AUDIENCE, countingVerifier, startIssuer } from '../../../test/support/counting-verifier.js'
 
 let server: AuthServer
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { AuthError, createGuard, respond, type Verifier } from '@m2m-guard/fetch'
 import type { AuthServer } from '@m2m-guard/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AUDIENCE, countingVerifier, startIssuer } from './issuer.js'
+import { AUDIENCE, countingVerifier, startIssuer } from '../../../test/support/counting-verifier.js'
 
 let server: AuthServer
 beforeAll(async () => {

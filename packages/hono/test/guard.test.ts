@@ -4,7 +4,7 @@ import { Hono } from 'hono'
 import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { countingVerifier, startIssuer } from './issuer.js'
+import { countingVerifier, startIssuer } from '../../../test/support/counting-verifier.js'
 
 let server: AuthServer
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import Koa from 'koa'
 import Koa2 from 'koa2'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AUDIENCE, countingVerifier, startIssuer } from './issuer.js'
+import { AUDIENCE, countingVerifier, startIssuer } from '../../../test/support/counting-verifier.js'
 
 let server: AuthServer
 beforeAll(async () => {

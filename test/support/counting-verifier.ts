@@ -1,4 +1,7 @@
-/** A local authorization server and verifiers that count how often they really verify. */
+/**
+ * A local authorization server and verifiers that count how often they really
+ * verify: what every adapter's guard tests need (Express, Koa, Fastify, fetch, Hono).
+ */
 import { createVerifier, type Verifier, type VerifierOptions } from '@m2m-guard/core'
 import { type AuthServer, createAuthServer } from '@m2m-guard/testing'
 
