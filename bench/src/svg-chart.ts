@@ -51,6 +51,7 @@ export function renderBarChart(chart: BarChart): string {
   const width = LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
+    `<title>${escapeXml(chart.title)}</title>`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="10" y="20" font-size="15" font-weight="600">${escapeXml(chart.title)}</text>`,
     `<text x="10" y="38" fill="#555">${escapeXml(chart.unit)}${chart.log ? ' (log scale)' : ''}</text>`,
