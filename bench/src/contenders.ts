@@ -6,6 +6,7 @@
  */
 import { verify as cryptoVerify } from 'node:crypto'
 import { createVerifier } from '@m2m-guard/core'
+import type { ReplayRedis } from './dpop-rows.js'
 import { type Alg, AUDIENCE, type BenchKey, CLIENT_ID, cryptoParams, SCOPE } from './fixtures.js'
 import type { Op } from './measure.js'
 
@@ -23,6 +24,8 @@ export interface Setup {
   issuer: string
   jwksUri: string
   workload: Workload
+  /** The suite's redis-server for the Redis replay-store row, or why there is none. */
+  redis?: ReplayRedis | undefined
 }
 
 export interface Contender {

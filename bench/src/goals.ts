@@ -16,6 +16,14 @@ export interface Verdict {
   goal: string
   met: boolean | undefined
   detail: string
+  /** A row that reports a cost without a goal of its own (its goal is judged elsewhere). */
+  informational?: boolean
+}
+
+/** How a verdict reads in the table and the log. */
+export function verdictMark(verdict: Verdict): string {
+  if (verdict.informational && verdict.met !== undefined) return 'informational'
+  return verdict.met === undefined ? 'not measured' : verdict.met ? 'met' : 'not met'
 }
 
 export interface Measurements {

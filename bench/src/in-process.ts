@@ -5,6 +5,7 @@
  * repeat, in a rotating order), so drift on the machine hits all of them.
  */
 import { type Contender, floors, oursContenders, type Setup, type Workload } from './contenders.js'
+import { openReplayRedis } from './dpop-rows.js'
 import { type Alg, createKey, signToken, signTokens } from './fixtures.js'
 import { startJwksServer } from './jwks-server.js'
 import { collectGarbage, counter, type Op, type Summary, summarize, throughput } from './measure.js'
@@ -72,6 +73,11 @@ async function prepare(contender: Contender, setup: Setup): Promise<Prepared> {
 export async function runInProcess(options: InProcessOptions): Promise<Cell[]> {
   const keys = options.algorithms.map(createKey)
   const server = await startJwksServer({ keys: keys.map((key) => key.jwk) })
+  // For the Redis replay-store row; stopped with the JWKS server, whatever happens.
+  const redis = await openReplayRedis().catch(async (error) => {
+    await server.close()
+    throw error
+  })
   const cells: Cell[] = []
   try {
     for (const key of keys) {
@@ -84,7 +90,7 @@ export async function runInProcess(options: InProcessOptions): Promise<Cell[]> {
         { name: 'distinct-tokens', tokens: distinct, headers: distinct.map((token) => `Bearer ${token}`) },
       ]
       for (const workload of workloads) {
-        const setup: Setup = { alg: key.alg, key, issuer, jwksUri, workload }
+        const setup: Setup = { alg: key.alg, key, issuer, jwksUri, workload, redis }
         const prepared: Prepared[] = []
         for (const contender of CONTENDERS) prepared.push(await prepare(contender, setup))
         for (const inFlight of options.inFlight) {
@@ -121,6 +127,7 @@ export async function runInProcess(options: InProcessOptions): Promise<Cell[]> {
       }
     }
   } finally {
+    await redis.close()
     await server.close()
   }
   return cells

@@ -88,7 +88,27 @@ export function formatNumber(value: number): string {
   return value.toPrecision(3)
 }
 
-/** A ratio as `1.23×`. */
+/**
+ * A ratio as `1.23×` or `12.3×`; below 0.1, two significant digits (`0.0021×`),
+ * because a cache hit against a signature check is a ratio of thousands and a
+ * fixed two decimals would print it as `0.00×`.
+ */
 export function formatRatio(value: number): string {
-  return Number.isFinite(value) ? `${value >= 10 ? value.toFixed(1) : value.toFixed(2)}×` : 'n/a'
+  if (!Number.isFinite(value)) return 'n/a'
+  if (value === 0) return '0×'
+  if (value >= 10) return `${value.toFixed(1)}×`
+  if (value >= 0.1) return `${value.toFixed(2)}×`
+  return `${Number(value.toPrecision(2))}×`
+}
+
+/** A duration given in ns, as `340 ns` or `131 µs` (three significant digits). */
+export function formatNanoseconds(ns: number): string {
+  if (!Number.isFinite(ns)) return 'n/a'
+  return Math.abs(ns) < 1000 ? `${Math.round(ns)} ns` : `${formatNumber(ns / 1000)} µs`
+}
+
+/** A difference in ns with its sign: `+340 ns`, `−12 ns`. */
+export function formatAddedNanoseconds(ns: number): string {
+  if (!Number.isFinite(ns)) return 'n/a'
+  return ns < 0 ? `−${formatNanoseconds(-ns)}` : `+${formatNanoseconds(ns)}`
 }

@@ -67,3 +67,19 @@ export function findHttp(
 export const rps = (samples: readonly HttpSample[]) => samples.map((sample) => sample.requestsPerSecond)
 export const p99s = (samples: readonly HttpSample[]) => samples.map((sample) => sample.p99)
 export const cpus = (samples: readonly HttpSample[]) => samples.map((sample) => sample.cpuPerRequest)
+
+/**
+ * What `a` adds per operation over `b`'s row in the same group, in ns: the
+ * median over repeats of 1/ops(a) − 1/ops(b). With several in flight this is
+ * wall time per operation at that concurrency, not latency.
+ */
+export function cellAddedNs(cells: readonly Cell[], a: Cell | undefined, bId: string): number {
+  if (a?.result === undefined) return Number.NaN
+  const b = findCell(cells, a.alg, a.workload, a.inFlight, bId)
+  if (b?.result === undefined) return Number.NaN
+  const added: number[] = []
+  const { samples } = a.result
+  for (let r = 0; r < Math.min(samples.length, b.result.samples.length); r++)
+    added.push(1e9 / (samples[r] as number) - 1e9 / (b.result.samples[r] as number))
+  return summarize(added).median
+}

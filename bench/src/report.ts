@@ -3,7 +3,7 @@
  * (median and min–max over repeats), every ratio, and the goals' verdicts.
  */
 import { type EventLoopResult, heldPerRequest } from './event-loop-child.js'
-import type { Measurements, Verdict } from './goals.js'
+import { type Measurements, type Verdict, verdictMark } from './goals.js'
 import type { HttpCell, HttpWorkload } from './http.js'
 import { VARIANTS } from './http-server.js'
 import type { Cell } from './in-process.js'
@@ -38,7 +38,10 @@ function inProcessSection(cells: Cell[]): string {
     'Operations per second (median of the repeats, min–max in brackets). "÷ floor" is this row over the floor ' +
       '(the Map floor for a reused token, the node:crypto floor for distinct tokens); "ours ÷" is m2m-guard ' +
       '(token cache on, default settings) over this row, taken repeat by repeat. Distinct tokens: every ' +
-      'verifier with a token cache gets one half the size of the pool, so every token is new to it.',
+      'verifier with a token cache gets one half the size of the pool, so every token is new to it. ' +
+      'DPoP rows: one DPoP-bound token and one ES256 proof, verified in full on every call; the replay store ' +
+      "(memory, or Redis on a redis-server this run started on 127.0.0.1) is handed a new id per call (the proof's " +
+      '`jti` and a counter), which is the work a fresh proof asks of it.',
     '',
   )
   const groups = [...new Set(cells.map((cell) => `${cell.alg}|${cell.workload}`))]
@@ -212,17 +215,19 @@ export function renderReport(
   const verdictTable = (list: Verdict[]) =>
     table(
       ['goal', 'verdict', 'measured'],
-      list.map((v) => [v.goal, mark(v.met), v.detail]),
+      list.map((v) => [v.goal, mark(v), v.detail]),
     )
-  const mark = (met: boolean | undefined) =>
-    met === undefined ? 'not measured' : met ? '**met**' : '**not met**'
+  const mark = (verdict: Verdict) => {
+    const text = verdictMark(verdict)
+    return text === 'met' || text === 'not met' ? `**${text}**` : text
+  }
   return [
     '# m2m-guard benchmarks',
     '',
     `Produced by \`${info.command}\` on ${info.date} (${info.mode} run, ${Math.round(info.durationSeconds)} s). ` +
       'Numbers are only comparable within one run: re-run `pnpm bench` on your machine rather than compare with another.',
     '',
-    '## Goals (issue 14)',
+    '## Goals (issue 14, and issue 11’s DPoP row)',
     '',
     verdictTable(verdicts.issue14),
     '',

@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks'
 import { writeCharts } from './charts.js'
 import { runChild } from './child.js'
 import type { EventLoopRequest, EventLoopResult } from './event-loop-child.js'
-import { judge, type Measurements } from './goals.js'
+import { judge, type Measurements, verdictMark } from './goals.js'
 import { judgeIssue14 } from './goals-14.js'
 import { runHttp } from './http.js'
 import { runInProcess } from './in-process.js'
@@ -110,6 +110,13 @@ async function main(): Promise<void> {
       log,
       ...options,
     })
+  }
+  // A smoke run exists to prove every contender still works: one that failed fails it.
+  const failed = (measurements.inProcess ?? []).filter((cell) => cell.notApplicable?.startsWith('failed:'))
+  if (quick && failed.length > 0) {
+    throw new Error(
+      `in-process contenders failed: ${failed.map((cell) => `${cell.contender.id} (${cell.alg}, ${cell.workload}): ${cell.notApplicable}`).join('; ')}`,
+    )
   }
   if (suites.includes('http')) {
     const options = quick
@@ -210,7 +217,8 @@ async function main(): Promise<void> {
   if (quick) log('quick run: every contender ran; its numbers are too short to judge any goal')
   else {
     for (const verdict of [...issue14, ...verdicts]) {
-      log(`${verdict.met === undefined ? 'not measured' : verdict.met ? 'met' : 'NOT MET'}: ${verdict.goal}`)
+      const mark = verdictMark(verdict)
+      log(`${mark === 'not met' ? 'NOT MET' : mark}: ${verdict.goal}`)
     }
   }
   log(`wrote ${out}`)

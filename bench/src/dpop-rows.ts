@@ -1,0 +1,139 @@
+/**
+ * DPoP on the request path (issue 11): a DPoP-bound reused token with an
+ * ES256 proof on every call, with the replay store stubbed (proof
+ * verification alone), with the in-memory store (the default), and with
+ * @m2m-guard/redis `createRedisReplayStore` on a real redis-server that the
+ * in-process suite starts for these rows (`openReplayRedis`). Each row is
+ * judged against `ours` (the same reused token as plain Bearer) and one bare
+ * ES256 signature check (goals-14.ts).
+ */
+import { createHash, randomUUID } from 'node:crypto'
+import { createMemoryReplayStore, createVerifier, type ReplayStore } from '@m2m-guard/core'
+import { createRedisReplayStore } from '@m2m-guard/redis'
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose'
+import { createClient } from 'redis'
+import { type Contender, requireClient, type Setup } from './contenders.js'
+import { AUDIENCE, SCOPE, signToken } from './fixtures.js'
+import { RedisUnavailableError, startRedisServer } from './redis-server.js'
+
+/** The redis-server of a suite and one node-redis client on it, or why there is none. */
+export type ReplayRedis =
+  | { client: Parameters<typeof createRedisReplayStore>[0]; close(): Promise<void> }
+  | { unavailable: string; close(): Promise<void> }
+
+/** Starts a redis-server and connects a client; without redis-server installed, says so instead. */
+export async function openReplayRedis(): Promise<ReplayRedis> {
+  let server: Awaited<ReturnType<typeof startRedisServer>>
+  try {
+    server = await startRedisServer()
+  } catch (error) {
+    if (error instanceof RedisUnavailableError) return { unavailable: error.message, close: async () => {} }
+    throw error
+  }
+  try {
+    const client = await createClient({ url: server.url }).connect()
+    return {
+      client,
+      async close() {
+        await client.quit().catch(() => {})
+        await server.stop()
+      },
+    }
+  } catch (error) {
+    await server.stop()
+    throw error
+  }
+}
+
+/**
+ * Hands the store a new id per claim (the proof's `jti` and a counter), so
+ * one proof can be verified over and over while the store does what a fresh
+ * proof asks of it: remember one more id. Every `rotateEvery` claims it
+ * starts on a new store from `create`, so that a long run never fills the
+ * memory store's bound (100,000 live ids; in service, ids expire after
+ * `proofMaxAge`).
+ */
+function freshIds(create: () => ReplayStore, rotateEvery = Number.POSITIVE_INFINITY): ReplayStore {
+  let store = create()
+  let claims = 0
+  return {
+    claim(id, expiresAt) {
+      if (++claims % rotateEvery === 0) store = create()
+      return store.claim(`${id}.${claims}`, expiresAt)
+    },
+  }
+}
+
+type StoreKind = 'stub' | 'memory' | 'redis'
+
+const LABELS: Record<StoreKind, [id: string, label: string]> = {
+  stub: ['ours-dpop', 'm2m-guard authenticateRequest() with a DPoP proof (ES256; replay store stubbed)'],
+  memory: [
+    'ours-dpop-memory',
+    'm2m-guard authenticateRequest() with a DPoP proof (ES256; in-memory replay store, the default)',
+  ],
+  redis: [
+    'ours-dpop-redis',
+    'm2m-guard authenticateRequest() with a DPoP proof (ES256; @m2m-guard/redis replay store, node-redis, local redis-server)',
+  ],
+}
+
+let redisPrefix = 0
+
+function replayStore(kind: StoreKind, setup: Setup): ReplayStore {
+  if (kind === 'stub') return { claim: () => true }
+  if (kind === 'memory') return freshIds(() => createMemoryReplayStore(), 90_000)
+  const redis = setup.redis
+  if (redis === undefined || 'unavailable' in redis) throw new Error('no redis-server')
+  // A prefix per verifier: no row sees another's ids.
+  const prefix = `bench-${setup.alg}-${++redisPrefix}:`
+  return freshIds(() => createRedisReplayStore(redis.client, { prefix }))
+}
+
+/**
+ * A DPoP-bound reused token with one proof: authenticateRequest verifies the
+ * token from the cache and the ES256 proof (its signature, claims, `ath`,
+ * `cnf.jkt`) each time, then asks the replay store.
+ */
+const dpop = (kind: StoreKind): Contender => ({
+  id: LABELS[kind][0],
+  label: LABELS[kind][1],
+  kind: 'ours',
+  notApplicable({ alg, workload, redis }) {
+    if (workload.name !== 'same-token') return 'DPoP cost is measured on a reused token'
+    // The proof is ES256 whatever the token's algorithm: one group is enough for the stores.
+    if (kind !== 'stub' && alg !== 'ES256')
+      return 'measured with the ES256 token (the proof is ES256 in every group)'
+    if (kind === 'redis' && redis !== undefined && 'unavailable' in redis) return redis.unavailable
+    if (kind === 'redis' && redis === undefined) return 'no redis-server started for this run'
+    return undefined
+  },
+  async prepare(setup) {
+    const { publicKey, privateKey } = await generateKeyPair('ES256')
+    const jwk = await exportJWK(publicKey)
+    const token = signToken(setup.key, setup.issuer, { cnf: { jkt: await calculateJwkThumbprint(jwk) } })
+    const url = 'https://orders.example.com/orders'
+    const proof = await new SignJWT({
+      jti: randomUUID(),
+      htm: 'GET',
+      htu: url,
+      iat: Math.floor(Date.now() / 1000),
+      ath: createHash('sha256').update(token).digest('base64url'),
+    })
+      .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk })
+      .sign(privateKey)
+    const verifier = createVerifier({
+      issuer: setup.issuer,
+      audience: AUDIENCE,
+      jwksUri: setup.jwksUri,
+      dpop: { proofMaxAge: 3600, replayStore: replayStore(kind, setup) },
+    })
+    await verifier.warmUp()
+    const requirement = { scopes: [SCOPE] }
+    const request = { method: 'GET', url, headers: { authorization: `DPoP ${token}`, dpop: proof } }
+    return () => verifier.authenticateRequest(request, requirement)
+  },
+  validate: requireClient,
+})
+
+export const dpopContenders: Contender[] = [dpop('stub'), dpop('memory'), dpop('redis')]
