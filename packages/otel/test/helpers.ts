@@ -7,9 +7,10 @@ import {
   MetricReader,
 } from '@opentelemetry/sdk-metrics'
 
-class OnDemandReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE })
+/** A reader that collects when the test asks, with one temporality for every instrument. */
+export class OnDemandReader extends MetricReader {
+  constructor(temporality = AggregationTemporality.CUMULATIVE) {
+    super({ aggregationTemporalitySelector: () => temporality })
   }
   protected async onForceFlush(): Promise<void> {}
   protected async onShutdown(): Promise<void> {}
