@@ -100,7 +100,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }))
   const { realm } = config
   const cache = config.tokenCacheSize > 0 ? new TokenCache(config.tokenCacheSize) : undefined
-  const newTokens = newTokenVerifier(new IssuerIndex(profiles, realm), realm, cache, emit)
+  const newTokens = newTokenVerifier(new IssuerIndex(profiles, realm), realm, cache, observer)
   const requirements = new DeclaredRequirements(
     new Set(profiles.flatMap((p) => [...p.issuers, ...p.templates.map((t) => t.template)])),
   )

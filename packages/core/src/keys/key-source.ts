@@ -2,7 +2,7 @@
  * Where verification keys come from: a local key set given in the options,
  * or the issuer's remote one ({@link RemoteKeySet}).
  */
-import { matchingKeys, type VerificationKey } from './verification-key.js'
+import { KeyMatcher, type VerificationKey } from './verification-key.js'
 
 /**
  * A snapshot of the key set, for readiness probes and dashboards.
@@ -51,7 +51,13 @@ export interface VerifierKeyStatus extends KeySetStatus {
 /** What the verifier asks of a key set. */
 export interface KeySource {
   /** Keys that may verify a token with this header. May fetch; rejects with a `KeysUnavailableError`. */
-  candidates(kid: string | undefined, alg: string): Promise<VerificationKey[]>
+  candidates(kid: string | undefined, alg: string): Promise<readonly VerificationKey[]>
+  /**
+   * The same keys when they are at hand without waiting (fresh, and some
+   * match), so that a new token is checked without a turn of the microtask
+   * queue; otherwise undefined, and `candidates` decides. `now`: the verifier's clock.
+   */
+  candidatesNow(kid: string | undefined, alg: string, now: number): readonly VerificationKey[] | undefined
   /** Fetches keys now (remote sets); rejects if they cannot be had. */
   warmUp(): Promise<void>
   /**
@@ -66,13 +72,19 @@ export interface KeySource {
 /** A fixed key set: no network, always ready. */
 export class LocalKeySet implements KeySource {
   readonly #keys: readonly VerificationKey[]
+  readonly #matcher = new KeyMatcher()
 
   constructor(keys: readonly VerificationKey[]) {
     this.#keys = keys
   }
 
-  async candidates(kid: string | undefined, alg: string): Promise<VerificationKey[]> {
-    return matchingKeys(this.#keys, kid, alg)
+  async candidates(kid: string | undefined, alg: string): Promise<readonly VerificationKey[]> {
+    return this.#matcher.match(this.#keys, kid, alg)
+  }
+
+  candidatesNow(kid: string | undefined, alg: string): readonly VerificationKey[] | undefined {
+    const found = this.#matcher.match(this.#keys, kid, alg)
+    return found.length > 0 ? found : undefined
   }
 
   async warmUp(): Promise<void> {}

@@ -26,7 +26,7 @@ import {
   saveKeySet,
 } from './key-store.js'
 import { parseJwks } from './parse-jwks.js'
-import { matchingKeys, type VerificationKey } from './verification-key.js'
+import { KeyMatcher, type VerificationKey } from './verification-key.js'
 
 // An issuer's max-age above a day is ignored: keys must be rechecked at least daily.
 const MAX_AGE_CEILING = 86_400_000
@@ -54,6 +54,7 @@ export class RemoteKeySet implements KeySource {
   readonly #algorithms: ReadonlySet<string>
   #jwksUri: URL | undefined
   #keys: VerificationKey[] = []
+  readonly #matcher = new KeyMatcher()
   #fetchedAt = Number.NEGATIVE_INFINITY
   #freshUntil = Number.NEGATIVE_INFINITY
   #lastAttempt = Number.NEGATIVE_INFINITY
@@ -76,11 +77,17 @@ export class RemoteKeySet implements KeySource {
     this.#store = keyStoreContext(options, emit)
   }
 
-  async candidates(kid: string | undefined, alg: string): Promise<VerificationKey[]> {
+  candidatesNow(kid: string | undefined, alg: string, now: number): readonly VerificationKey[] | undefined {
+    if (now >= this.#freshUntil) return undefined
+    const found = this.#matcher.match(this.#keys, kid, alg)
+    return found.length > 0 ? found : undefined
+  }
+
+  async candidates(kid: string | undefined, alg: string): Promise<readonly VerificationKey[]> {
     // Fresh keys, the common case, need no wait: #ensureUsable would return at once,
     // and awaiting it costs two turns of the microtask queue on every new token.
     if (this.#options.clock() >= this.#freshUntil) await this.#ensureUsable()
-    const found = matchingKeys(this.#keys, kid, alg)
+    const found = this.#matcher.match(this.#keys, kid, alg)
     if (found.length > 0 || kid === undefined || this.#keys.some((key) => key.kid === kid)) return found
     // A kid we have never seen: perhaps the issuer rotated. Ask again, but at
     // most once per cooldown, so forged kids cannot turn into a flood of fetches.
@@ -88,7 +95,7 @@ export class RemoteKeySet implements KeySource {
     // started) is joined: it may bring the new key, and costs nothing more.
     if (this.#inflight === undefined && !this.#mayAttempt()) return found
     await this.#refreshOrUnavailable('unknown_kid')
-    return matchingKeys(this.#keys, kid, alg)
+    return this.#matcher.match(this.#keys, kid, alg)
   }
 
   async warmUp(): Promise<void> {

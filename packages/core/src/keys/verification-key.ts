@@ -120,3 +120,26 @@ export function matchingKeys(
 ): VerificationKey[] {
   return keys.filter((key) => (kid === undefined || key.kid === kid) && key.algorithms.has(alg))
 }
+
+/**
+ * {@link matchingKeys} for one key set, remembering its last answer: token
+ * after token brings the same `kid` and `alg`, so the lookup on the new-token
+ * path neither filters nor allocates. Recomputed whenever the key set's
+ * array, the `kid` or the `alg` differs.
+ */
+export class KeyMatcher {
+  #keys: readonly VerificationKey[] | undefined
+  #kid: string | undefined
+  #alg: string | undefined
+  #found: readonly VerificationKey[] = []
+
+  match(keys: readonly VerificationKey[], kid: string | undefined, alg: string): readonly VerificationKey[] {
+    if (keys !== this.#keys || kid !== this.#kid || alg !== this.#alg) {
+      this.#found = matchingKeys(keys, kid, alg)
+      this.#keys = keys
+      this.#kid = kid
+      this.#alg = alg
+    }
+    return this.#found
+  }
+}

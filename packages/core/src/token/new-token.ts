@@ -8,12 +8,12 @@
 
 import { errors, type JWTHeaderParameters, type JWTPayload } from 'jose'
 import { InvalidTokenError } from '../errors.js'
-import type { EventHandler } from '../events.js'
 import { checkIssuerBinding } from '../issuers/issuer-checks.js'
 import type { ResolvedProfile } from '../issuers/profile.js'
 import type { IssuerIndex, ProfileMatch } from '../issuers/select-profile.js'
 import type { VerificationKey } from '../keys/verification-key.js'
-import { type Binding, bindingOf } from '../policy/binding.js'
+import type { Observer } from '../observe/observer.js'
+import { bindingOf } from '../policy/binding.js'
 import { clientNotAllowed, readClientId } from '../policy/clients.js'
 import { checkRequiredClaims } from '../policy/required-claims.js'
 import { readScopes } from '../policy/scopes.js'
@@ -24,6 +24,7 @@ import { fromJoseError } from './jose-errors.js'
 import { decodeClaimsSet, validateClaimsSet } from './jwt-claims.js'
 import { signatureDispatch } from './signature-dispatch.js'
 import { suffixSlot, type TokenCache } from './token-cache.js'
+import { deepFreeze, verifiedTokenClass } from './verified-token.js'
 
 interface PendingVerification {
   token: string
@@ -63,7 +64,7 @@ export function newTokenVerifier(
   issuers: IssuerIndex,
   realm: string | undefined,
   cache: TokenCache | undefined,
-  emit: EventHandler | undefined,
+  observer: Observer,
 ): NewTokenVerifier {
   // New tokens being verified, so that requests bringing one together share one
   // verification: a small table indexed by the token's last characters (signature
@@ -72,40 +73,7 @@ export function newTokenVerifier(
   const pending: (PendingVerification | undefined)[] = new Array(PENDING_SLOTS)
   const signatures = signatureDispatch()
 
-  // Results are instances of a class made for this verifier: its private field
-  // marks what this verifier issued, a brand that no copy or spread carries,
-  // and costs nothing to set (adding each result to a WeakSet cost about 1 µs).
-  class VerifiedToken implements AuthResult {
-    readonly #profile: ResolvedProfile
-    readonly issuer: string
-    readonly clientId: string | undefined
-    readonly scopes: readonly string[]
-    readonly payload: Readonly<JWTPayload>
-    readonly header: Readonly<JWTHeaderParameters>
-    readonly token: string
-    readonly binding: Binding
-
-    constructor(fields: AuthResult, profile: ResolvedProfile) {
-      this.#profile = profile
-      this.issuer = fields.issuer
-      this.clientId = fields.clientId
-      this.scopes = fields.scopes
-      this.payload = fields.payload
-      this.header = fields.header
-      this.token = fields.token
-      this.binding = fields.binding
-      // Frozen, because the cache hands the same object to every request carrying this token.
-      Object.freeze(this)
-    }
-
-    static owns(value: unknown): value is AuthResult {
-      return typeof value === 'object' && value !== null && #profile in value
-    }
-
-    static profileOf(auth: AuthResult): ResolvedProfile | undefined {
-      return VerifiedToken.owns(auth) ? (auth as VerifiedToken).#profile : undefined
-    }
-  }
+  const VerifiedToken = verifiedTokenClass()
   // Protected headers of tokens that verified, by their encoded form: a client's
   // tokens share one header (alg, kid, typ), so its next token skips decoding
   // it. Only verified tokens' headers enter, so forged ones cannot fill it.
@@ -196,20 +164,23 @@ export function newTokenVerifier(
       profile,
       validUntil(payload, profile.clockTolerance, profile.maxTokenAge),
     )
-    emit?.({
-      type: 'token_verified',
-      issuer: profile.id,
-      clientId: auth.clientId,
-      kid: auth.header.kid,
-      alg: auth.header.alg,
-    })
+    if (observer.watching()) {
+      observer.emit({
+        type: 'token_verified',
+        issuer: profile.id,
+        clientId: auth.clientId,
+        kid: auth.header.kid,
+        alg: auth.header.alg,
+      })
+    }
     return auth
   }
 
   /** The verified token's header, frozen, kept for the next token that carries the same one. */
   function rememberHeader(jws: CompactJws): Readonly<JWTHeaderParameters> {
+    // Frozen: it came from knownHeaders (a parsed header never is), so it is there already.
+    if (Object.isFrozen(jws.header)) return jws.header
     const segment = jws.token.slice(0, jws.headerEnd)
-    if (knownHeaders.get(segment) === jws.header) return jws.header
     if (knownHeaders.size >= MAX_KNOWN_HEADERS) knownHeaders.clear()
     knownHeaders.set(segment, deepFreeze(jws.header))
     return jws.header
@@ -234,7 +205,12 @@ export function newTokenVerifier(
       const { jws, payload } = parse(token, shapeChecked)
       match = issuers.select(payload.iss)
       checkHeader(jws, match.profile)
-      const candidates = await match.profile.keys.candidates(jws.header.kid, jws.header.alg)
+      const { keys } = match.profile
+      const { kid, alg } = jws.header
+      // Always one turn of the microtask queue before the signature: requests in flight
+      // together overlap here, and signature-dispatch.ts sends their checks to the thread
+      // pool. Keys at hand (the common case) cost no promise of their own.
+      const candidates = await (keys.candidatesNow(kid, alg, now) ?? keys.candidates(kid, alg))
       if (candidates.length === 0) {
         throw new InvalidTokenError({
           reason: 'unknown_key',
@@ -243,7 +219,7 @@ export function newTokenVerifier(
         })
       }
       for (const key of candidates) {
-        const verdict = signatures.check(jws, key.signatureKey, jws.header.alg)
+        const verdict = signatures.check(jws, key.signatureKey, alg)
         // On this thread node:crypto answers at once: no await, so no extra turn of the microtask queue.
         if (verdict === true || (verdict !== false && (await verdict)))
           return result(jws, payload, match, key, now)
@@ -262,20 +238,4 @@ export function newTokenVerifier(
   }
 
   return { verify, owns: VerifiedToken.owns, profileOf: VerifiedToken.profileOf }
-}
-
-// Iterative: a verified token may nest its JSON thousands deep, and recursion would then
-// overflow the stack, refusing a valid token or not depending on the caller's stack depth.
-function deepFreeze<T>(value: T): Readonly<T> {
-  const pending: unknown[] = [value]
-  while (pending.length > 0) {
-    const next = pending.pop()
-    if (typeof next === 'object' && next !== null && !Object.isFrozen(next)) {
-      Object.freeze(next)
-      for (const member of Object.values(next)) {
-        if (typeof member === 'object' && member !== null) pending.push(member)
-      }
-    }
-  }
-  return value
 }

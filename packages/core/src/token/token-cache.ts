@@ -10,15 +10,24 @@ import type { ResolvedProfile } from '../issuers/profile.js'
 import type { VerificationKey } from '../keys/verification-key.js'
 import type { AuthResult } from '../types.js'
 
-// Entries are keyed by the token's last characters (signature bytes), not the
-// whole token: every request brings a new string, and hashing its ~800
-// characters would cost more than the rest of a cache hit. An entry counts
-// only if its token equals the one looked up, so a shared suffix is a miss,
-// never a wrong hit; and only verified tokens are stored, whose suffixes no
+// Entries are keyed by a number mixed from the token's last characters
+// (signature bytes), not by the token: every request brings a new string, and
+// hashing its ~800 characters (or even slicing and hashing a suffix) would
+// cost more than the rest of a cache hit; a small integer key allocates
+// nothing and hashes at once. An entry counts only if its token equals the one
+// looked up, so two tokens sharing a key are a miss (or replace each other),
+// never a wrong hit; and only verified tokens are stored, whose signatures no
 // one can choose, so forged tokens cannot evict a genuine one.
-const KEY_LENGTH = 32
+const KEY_CHARS = 10
 
-const keyOf = (token: string) => (token.length > KEY_LENGTH ? token.slice(-KEY_LENGTH) : token)
+/** The cache key of `token`: 30 bits (a small integer), from its last KEY_CHARS characters. */
+function keyOf(token: string): number {
+  let mixed = 0
+  for (let index = Math.max(0, token.length - KEY_CHARS); index < token.length; index++) {
+    mixed = Math.imul(mixed ^ token.charCodeAt(index), 0x9e3779b1)
+  }
+  return (mixed ^ (mixed >>> 15)) & 0x3fffffff
+}
 
 /**
  * A slot in `0 … slots-1` (a power of two) from four of the token's last
@@ -70,11 +79,11 @@ export class CachedResult {
 }
 
 export class TokenCache {
-  readonly #entries: LRUCache<string, CachedResult>
+  readonly #entries: LRUCache<number, CachedResult>
   readonly #hot: (CachedResult | undefined)[] = new Array(HOT_SLOTS)
 
   constructor(max: number) {
-    this.#entries = new LRUCache<string, CachedResult>({
+    this.#entries = new LRUCache<number, CachedResult>({
       max,
       dispose: (entry) => {
         const slot = suffixSlot(entry.auth.token, HOT_SLOTS)
