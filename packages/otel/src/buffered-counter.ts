@@ -15,6 +15,13 @@
  * `add`); only the increments after it wait, and {@link BufferedCounter.flush}
  * hands them over from an observable callback, which the SDK runs at the
  * start of every collection, before it reads synchronous instruments.
+ *
+ * Why not an ObservableCounter fed from these sums: exporters would see a
+ * different instrument. Its type reaches temporality selectors (the OTLP
+ * exporter's `lowmemory` preference exports Counters as delta but
+ * ObservableCounters as cumulative) and views selecting by type, and its
+ * points start at the collection that first observed them, not at the
+ * first increment.
  */
 import type { Attributes, Counter } from '@opentelemetry/api'
 
