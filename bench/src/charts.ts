@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { EventLoopResult } from './event-loop-child.js'
 import type { Measurements } from './goals.js'
 import type { HttpWorkload } from './http.js'
-import { VARIANTS } from './http-server.js'
+import { VARIANTS, variantLabel } from './http-server.js'
 import type { Cell } from './in-process.js'
 import { summarize } from './measure.js'
 import { findHttp, p99s, rps } from './ratios.js'
@@ -67,7 +67,7 @@ function httpCharts(cells: NonNullable<Measurements['http']>): [string, BarChart
         unit,
         series: ['one reused token', '10,000 distinct tokens'],
         rows: rows.map(({ framework, variant }) => ({
-          label: `${framework}: ${variant}`,
+          label: `${framework}: ${variantLabel(variant)}`,
           values: workloads.map((w) => {
             const cell = findHttp(cells, framework, variant, w)
             return cell ? summarize(pick(cell.samples)).median : undefined

@@ -5,7 +5,7 @@
 import type { EventLoopResult } from './event-loop-child.js'
 import type { HttpCell } from './http.js'
 import type { Framework } from './http-server.js'
-import { VARIANTS } from './http-server.js'
+import { isPeer, VARIANTS } from './http-server.js'
 import type { Cell } from './in-process.js'
 import { formatNumber, formatRatio } from './measure.js'
 import type { MemoryResult } from './memory-child.js'
@@ -107,7 +107,7 @@ function httpGoals(cells: HttpCell[]): Verdict[] {
       `${framework}: ${formatRatio(throughput)} bare req/s, p99 ${formatRatio(latency)} bare (server CPU per request ${formatRatio(cpu)} bare)`,
     )
     const oursDistinct = findHttp(cells, framework, 'm2m-guard', 'distinct-tokens')
-    for (const variant of VARIANTS[framework].filter((name) => name !== 'bare' && name !== 'm2m-guard')) {
+    for (const variant of VARIANTS[framework].filter(isPeer)) {
       const peer = findHttp(cells, framework, variant, 'distinct-tokens')
       if (oursDistinct === undefined || peer === undefined) continue
       const ratio = pairedRatio(rps(oursDistinct.samples), rps(peer.samples))

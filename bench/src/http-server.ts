@@ -25,22 +25,57 @@ export interface ServerSpec {
   alg: string
 }
 
-/** The variants each framework is measured with: bare, ours, and the peers users pick for it. */
+/**
+ * m2m-guard with a feature other issues added on the request path (issue 14:
+ * each keeps the reused-token figures): `usage: true`, and OpenTelemetry
+ * metrics (@m2m-guard/otel on the SDK). Measured on the reused token only.
+ */
+export const OURS_WITH = ['m2m-guard-usage', 'm2m-guard-otel'] as const
+
+/** The variants each framework is measured with: bare, ours (plain and with features), and the peers users pick for it. */
 export const VARIANTS: Record<Framework, string[]> = {
-  express: ['bare', 'm2m-guard', 'express-oauth2-jwt-bearer', 'express-jwt'],
-  koa: ['bare', 'm2m-guard', 'koa-jwt'],
-  fastify: ['bare', 'm2m-guard', 'fastify-jwt'],
+  express: ['bare', 'm2m-guard', ...OURS_WITH, 'express-oauth2-jwt-bearer', 'express-jwt'],
+  koa: ['bare', 'm2m-guard', ...OURS_WITH, 'koa-jwt'],
+  fastify: ['bare', 'm2m-guard', ...OURS_WITH, 'fastify-jwt'],
 }
+
+/** How the report names a variant: its id, or what the feature is. */
+export function variantLabel(variant: string): string {
+  if (variant === 'm2m-guard-usage') return 'm2m-guard, usage: true'
+  if (variant === 'm2m-guard-otel') return 'm2m-guard, @m2m-guard/otel metrics (SDK with a reader)'
+  return variant
+}
+
+/** Whether `variant` is m2m-guard, plain or with a feature. */
+export const isOurs = (variant: string) =>
+  variant === 'm2m-guard' || (OURS_WITH as readonly string[]).includes(variant)
+
+/** Whether `variant` is another library's middleware. */
+export const isPeer = (variant: string) => variant !== 'bare' && !isOurs(variant)
 
 const requirement = { scopes: [SCOPE] }
 
+/** The guard options of an m2m-guard variant: the plain options, or a verifier with the variant's feature. */
+async function guardOptions(spec: ServerSpec) {
+  const options = { issuer: spec.issuer, audience: AUDIENCE, jwksUri: spec.jwksUri }
+  if (spec.variant === 'm2m-guard') return options
+  if (spec.variant === 'm2m-guard-usage') return { ...options, usage: true }
+  if (spec.variant !== 'm2m-guard-otel') throw new Error(`unknown m2m-guard variant ${spec.variant}`)
+  const [{ createVerifier }, { instrument }, { recordingMeterProvider }] = await Promise.all([
+    import('@m2m-guard/core'),
+    import('@m2m-guard/otel'),
+    import('./otel-provider.js'),
+  ])
+  const verifier = createVerifier(options)
+  instrument(verifier, { meterProvider: recordingMeterProvider() })
+  return { verifier }
+}
+
 async function expressChain(spec: ServerSpec): Promise<RequestHandler[]> {
   if (spec.variant === 'bare') return []
-  if (spec.variant === 'm2m-guard') {
+  if (isOurs(spec.variant)) {
     const { createGuard } = await import('@m2m-guard/express')
-    return [
-      createGuard({ issuer: spec.issuer, audience: AUDIENCE, jwksUri: spec.jwksUri }).require(requirement),
-    ]
+    return [createGuard(await guardOptions(spec)).require(requirement)]
   }
   if (spec.variant === 'express-oauth2-jwt-bearer') {
     const { auth, requiredScopes } = await import('express-oauth2-jwt-bearer')
@@ -87,9 +122,9 @@ async function koaApp(spec: ServerSpec) {
     ctx.body = { orders: [], client: (ctx.state.auth as { clientId?: string } | undefined)?.clientId ?? null }
   }
   if (spec.variant === 'bare') router.get('/orders', handler)
-  else if (spec.variant === 'm2m-guard') {
+  else if (isOurs(spec.variant)) {
     const { createGuard } = await import('@m2m-guard/koa')
-    const guard = createGuard({ issuer: spec.issuer, audience: AUDIENCE, jwksUri: spec.jwksUri })
+    const guard = createGuard(await guardOptions(spec))
     router.get('/orders', guard.require(requirement) as Koa.Middleware, handler)
   } else if (spec.variant === 'koa-jwt') {
     const { default: koaJwt } = await import('koa-jwt')
@@ -118,9 +153,9 @@ async function fastifyApp(spec: ServerSpec) {
     client: (request as { auth?: { clientId?: string } | null }).auth?.clientId ?? null,
   })
   if (spec.variant === 'bare') app.get('/orders', reply)
-  else if (spec.variant === 'm2m-guard') {
+  else if (isOurs(spec.variant)) {
     const { default: m2mGuard } = await import('@m2m-guard/fastify')
-    await app.register(m2mGuard, { issuer: spec.issuer, audience: AUDIENCE, jwksUri: spec.jwksUri })
+    await app.register(m2mGuard, await guardOptions(spec))
     app.get('/orders', { onRequest: app.m2mGuard.require(requirement) }, reply)
   } else if (spec.variant === 'fastify-jwt') {
     const { default: fastifyJwt } = await import('@fastify/jwt')

@@ -68,6 +68,13 @@ export const rps = (samples: readonly HttpSample[]) => samples.map((sample) => s
 export const p99s = (samples: readonly HttpSample[]) => samples.map((sample) => sample.p99)
 export const cpus = (samples: readonly HttpSample[]) => samples.map((sample) => sample.cpuPerRequest)
 
+/** Median over repeats of `a[r] − b[r]`. */
+export function pairedDifference(a: readonly number[], b: readonly number[]): number {
+  const differences: number[] = []
+  for (let r = 0; r < Math.min(a.length, b.length); r++) differences.push((a[r] as number) - (b[r] as number))
+  return summarize(differences).median
+}
+
 /**
  * What `a` adds per operation over `b`'s row in the same group, in ns: the
  * median over repeats of 1/ops(a) − 1/ops(b). With several in flight this is
@@ -77,9 +84,6 @@ export function cellAddedNs(cells: readonly Cell[], a: Cell | undefined, bId: st
   if (a?.result === undefined) return Number.NaN
   const b = findCell(cells, a.alg, a.workload, a.inFlight, bId)
   if (b?.result === undefined) return Number.NaN
-  const added: number[] = []
-  const { samples } = a.result
-  for (let r = 0; r < Math.min(samples.length, b.result.samples.length); r++)
-    added.push(1e9 / (samples[r] as number) - 1e9 / (b.result.samples[r] as number))
-  return summarize(added).median
+  const nsPerOp = (samples: number[]) => samples.map((opsPerSecond) => 1e9 / opsPerSecond)
+  return pairedDifference(nsPerOp(a.result.samples), nsPerOp(b.result.samples))
 }

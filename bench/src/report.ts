@@ -5,7 +5,7 @@
 import { type EventLoopResult, heldPerRequest } from './event-loop-child.js'
 import { type Measurements, type Verdict, verdictMark } from './goals.js'
 import type { HttpCell, HttpWorkload } from './http.js'
-import { VARIANTS } from './http-server.js'
+import { isPeer, VARIANTS, variantLabel } from './http-server.js'
 import type { Cell } from './in-process.js'
 import { formatNumber, formatRatio, summarize } from './measure.js'
 import type { MemoryResult } from './memory-child.js'
@@ -105,16 +105,24 @@ function httpSection(cells: HttpCell[]): string {
     for (const workload of ['reused-token', 'distinct-tokens'] as HttpWorkload[]) {
       const bare = findHttp(cells, framework, 'bare', workload)
       const ours = findHttp(cells, framework, 'm2m-guard', workload)
-      const rows = VARIANTS[framework].map((variant) => {
+      // A variant with a feature runs the reused token only: no row for it elsewhere.
+      const variants = VARIANTS[framework].filter(
+        (variant) =>
+          variant === 'bare' ||
+          variant === 'm2m-guard' ||
+          isPeer(variant) ||
+          findHttp(cells, framework, variant, workload),
+      )
+      const rows = variants.map((variant) => {
         const cell = findHttp(cells, framework, variant, workload)
         if (cell === undefined || bare === undefined || ours === undefined)
-          return [variant, 'not run', '', '', '', '', '', '', '']
+          return [variantLabel(variant), 'not run', '', '', '', '', '', '', '']
         const throughput = summarize(rps(cell.samples))
         const latency = summarize(p99s(cell.samples))
         const failures = cell.samples.reduce((sum, sample) => sum + sample.failures, 0)
         const cpu = summarize(cpus(cell.samples))
         return [
-          variant,
+          variantLabel(variant),
           `${formatNumber(throughput.median)} (${range(throughput)})`,
           formatRatio(pairedRatio(rps(cell.samples), rps(bare.samples))),
           `${latency.median.toFixed(2)} (${latency.min.toFixed(2)}–${latency.max.toFixed(2)})`,

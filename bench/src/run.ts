@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   if (suites.includes('http')) {
     const options = quick
       ? { durationSeconds: 0, warmUpSeconds: 0, amount: 32, repeats: 1, distinctTokens: 32 }
-      : { durationSeconds: 1.5, warmUpSeconds: 3, amount: undefined, repeats: 6, distinctTokens: 10_000 }
+      : { durationSeconds: 1.5, warmUpSeconds: 2, amount: undefined, repeats: 6, distinctTokens: 10_000 }
     settings.push(
       quick
         ? `HTTP: RS256, autocannon with 16 connections, ${options.amount} requests per server and workload.`
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   if (suites.includes('memory')) {
     const request: MemoryRequest = quick
       ? { tokens: 200, loadMs: 200, samples: 2, churnTokens: 64 }
-      : { tokens: 100_000, loadMs: 60_000, samples: 10, churnTokens: 20_000 }
+      : { tokens: 100_000, loadMs: 40_000, samples: 10, churnTokens: 20_000 }
     settings.push(
       `Memory: ${request.tokens} tokens cached; churn load for ${request.loadMs / 1000} s, ${request.samples} heap samples.`,
     )
