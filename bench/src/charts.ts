@@ -48,6 +48,35 @@ function inProcessCharts(cells: Cell[]): [string, BarChart][] {
   })
 }
 
+/** Issue 11's DPoP row: a DPoP request per replay store, beside plain Bearer and one bare ES256 check. */
+function dpopChart(cells: Cell[]): [string, BarChart] | undefined {
+  const rows: [id: string, label: string][] = [
+    ['ours', 'plain Bearer, reused token (cache hit)'],
+    ['floor-crypto', 'one bare ES256 signature check (node:crypto)'],
+    ['ours-dpop', 'DPoP, replay store stubbed'],
+    ['ours-dpop-memory', 'DPoP, in-memory replay store (default)'],
+    ['ours-dpop-redis', 'DPoP, @m2m-guard/redis replay store'],
+  ]
+  const group = cells.filter((cell) => cell.alg === 'ES256' && cell.workload === 'same-token')
+  if (!group.some((cell) => cell.contender.id === 'ours-dpop-memory' && cell.result)) return undefined
+  const inFlights = [...new Set(group.map((cell) => cell.inFlight))]
+  return [
+    'dpop-replay-stores.svg',
+    {
+      title: 'DPoP per request, by replay store (ES256 proof, reused token)',
+      unit: 'operations per second, in process (median of the repeats)',
+      series: inFlights.map((n) => `${n} in flight`),
+      rows: rows.map(([id, label]) => ({
+        label,
+        values: inFlights.map(
+          (n) => group.find((cell) => cell.contender.id === id && cell.inFlight === n)?.result?.median,
+        ),
+      })),
+      log: true,
+    },
+  ]
+}
+
 function httpCharts(cells: NonNullable<Measurements['http']>): [string, BarChart][] {
   const charts: [string, BarChart][] = []
   const workloads: HttpWorkload[] = ['reused-token', 'distinct-tokens']
@@ -103,6 +132,9 @@ function eventLoopChart(results: EventLoopResult[]): [string, BarChart] {
 export function writeCharts(measurements: Measurements, dir: string): WrittenChart[] {
   const charts: [string, BarChart][] = [
     ...(measurements.inProcess ? inProcessCharts(measurements.inProcess) : []),
+    ...(measurements.inProcess
+      ? [dpopChart(measurements.inProcess)].filter((chart) => chart !== undefined)
+      : []),
     ...(measurements.http ? httpCharts(measurements.http) : []),
     ...(measurements.eventLoop ? [eventLoopChart(measurements.eventLoop)] : []),
   ]
