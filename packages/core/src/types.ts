@@ -1,5 +1,10 @@
 import type { JWTHeaderParameters, JWTPayload } from 'jose'
+import type { VerifierKeyStatus } from './keys/key-source.js'
 import type { Binding } from './policy/binding.js'
+import type { Requirement } from './policy/requirement.js'
+import type { UsageReport } from './policy/usage.js'
+import type { RequestInfo } from './request/request-info.js'
+import type { ProtectedResourceMetadata } from './resource-metadata.js'
 
 /**
  * The outcome of a successful verification. Frozen: the same object may be
@@ -30,4 +35,56 @@ export interface AuthResult {
    * undefined for a bearer token.
    */
   readonly binding: Binding
+}
+
+/** Verifies access tokens and checks requirements. Create one per API (one or several issuers), and share it. */
+export interface Verifier {
+  /** Verifies a raw token and, if given, checks a requirement. Rejects with an {@link AuthError}. */
+  verify(token: string, requirement?: Requirement): Promise<AuthResult>
+  /**
+   * Same, from an Authorization header value (scheme `Bearer`, case-insensitive).
+   * Bound tokens (`cnf`) need the request to prove possession: use `authenticateRequest`.
+   */
+  authenticate(authorization: string | undefined, requirement?: Requirement): Promise<AuthResult>
+  /**
+   * Same, from the whole request: what DPoP-bound and certificate-bound
+   * tokens need (method, URL, `DPoP` header, client certificate). Adapters call this.
+   */
+  authenticateRequest(request: RequestInfo, requirement?: Requirement): Promise<AuthResult>
+  /** Checks a requirement against an already verified result. Throws an {@link AuthError}. */
+  check(auth: AuthResult, requirement: Requirement): void
+  /**
+   * For adapters: if `current` is a result this verifier produced (an earlier
+   * guard on the same request), only checks `requirement`; otherwise
+   * authenticates the request (a `RequestInfo`, or just its Authorization
+   * header value) and checks it.
+   */
+  authorize(
+    request: RequestInfo | string | undefined,
+    requirement?: Requirement,
+    current?: unknown,
+  ): Promise<AuthResult>
+  /** True if `auth` was produced by this verifier. */
+  owns(auth: unknown): auth is AuthResult
+  /**
+   * For adapters, when a route declares `requirement` (at start-up): throws a
+   * TypeError if it is malformed or names an issuer this verifier does not
+   * accept.
+   */
+  declare(requirement?: Requirement): void
+  /**
+   * Fetches every issuer's keys now, so the first request does not wait.
+   * Rejects (a `KeysUnavailableError` naming the issuers) if some cannot be had.
+   */
+  warmUp(): Promise<void>
+  /** The key sets' state, for readiness probes: overall, and per issuer (`issuers`, `notReady`). */
+  keyStatus(): VerifierKeyStatus
+  /**
+   * The RFC 9728 protected resource metadata document, when the
+   * `resourceMetadata` option is set; its well-known URL is
+   * `protectedResourceMetadataUrl(document.resource)`.
+   */
+  resourceMetadata(): ProtectedResourceMetadata | undefined
+  /** Which clients used which scopes, when the `usage` option is on (else `enabled: false`). */
+  usage(): UsageReport
 }

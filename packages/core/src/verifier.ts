@@ -8,7 +8,6 @@ import { type EventHandler, safeEmitter } from './events.js'
 import { createKeySource, issuerKeyStatus, warmUpAll } from './issuers/key-sets.js'
 import type { ResolvedProfile } from './issuers/profile.js'
 import { IssuerIndex } from './issuers/select-profile.js'
-import type { VerifierKeyStatus } from './keys/key-source.js'
 import { Observer, registerObserver } from './observe/observer.js'
 import { malformedToken, type Rejections, rejections } from './observe/rejections.js'
 import { observedCall } from './observe/verification-calls.js'
@@ -17,68 +16,18 @@ import { checkBearerBinding } from './policy/binding.js'
 import { resolveBinding } from './policy/binding-options.js'
 import { DeclaredRequirements } from './policy/declared-requirements.js'
 import { checkRequirement, type Requirement } from './policy/requirement.js'
-import { resolveUsage, UsageRecorder, type UsageReport, usageOff } from './policy/usage.js'
+import { resolveUsage, UsageRecorder, usageOff } from './policy/usage.js'
 import { authorizationOf, requestAuthenticator } from './request/authenticate-request.js'
 import { extractBearerToken, isBearerSpace } from './request/extract-token.js'
 import type { RequestInfo } from './request/request-info.js'
-import { buildResourceMetadata, type ProtectedResourceMetadata } from './resource-metadata.js'
+import { buildResourceMetadata } from './resource-metadata.js'
 import { isCompactJws } from './token/compact-jws.js'
 import { newTokenVerifier } from './token/new-token.js'
 import { type CachedResult, TokenCache } from './token/token-cache.js'
-import type { AuthResult } from './types.js'
+import type { AuthResult, Verifier } from './types.js'
 import { resolveOptions } from './validate-options.js'
 
-/** Verifies access tokens and checks requirements. Create one per API (one or several issuers), and share it. */
-export interface Verifier {
-  /** Verifies a raw token and, if given, checks a requirement. Rejects with an {@link AuthError}. */
-  verify(token: string, requirement?: Requirement): Promise<AuthResult>
-  /**
-   * Same, from an Authorization header value (scheme `Bearer`, case-insensitive).
-   * Bound tokens (`cnf`) need the request to prove possession: use `authenticateRequest`.
-   */
-  authenticate(authorization: string | undefined, requirement?: Requirement): Promise<AuthResult>
-  /**
-   * Same, from the whole request: what DPoP-bound and certificate-bound
-   * tokens need (method, URL, `DPoP` header, client certificate). Adapters call this.
-   */
-  authenticateRequest(request: RequestInfo, requirement?: Requirement): Promise<AuthResult>
-  /** Checks a requirement against an already verified result. Throws an {@link AuthError}. */
-  check(auth: AuthResult, requirement: Requirement): void
-  /**
-   * For adapters: if `current` is a result this verifier produced (an earlier
-   * guard on the same request), only checks `requirement`; otherwise
-   * authenticates the request (a `RequestInfo`, or just its Authorization
-   * header value) and checks it.
-   */
-  authorize(
-    request: RequestInfo | string | undefined,
-    requirement?: Requirement,
-    current?: unknown,
-  ): Promise<AuthResult>
-  /** True if `auth` was produced by this verifier. */
-  owns(auth: unknown): auth is AuthResult
-  /**
-   * For adapters, when a route declares `requirement` (at start-up): throws a
-   * TypeError if it is malformed or names an issuer this verifier does not
-   * accept.
-   */
-  declare(requirement?: Requirement): void
-  /**
-   * Fetches every issuer's keys now, so the first request does not wait.
-   * Rejects (a `KeysUnavailableError` naming the issuers) if some cannot be had.
-   */
-  warmUp(): Promise<void>
-  /** The key sets' state, for readiness probes: overall, and per issuer (`issuers`, `notReady`). */
-  keyStatus(): VerifierKeyStatus
-  /**
-   * The RFC 9728 protected resource metadata document, when the
-   * `resourceMetadata` option is set; its well-known URL is
-   * `protectedResourceMetadataUrl(document.resource)`.
-   */
-  resourceMetadata(): ProtectedResourceMetadata | undefined
-  /** Which clients used which scopes, when the `usage` option is on (else `enabled: false`). */
-  usage(): UsageReport
-}
+export type { Verifier } from './types.js'
 
 /**
  * Creates a {@link Verifier}. Throws a TypeError naming the option if the
@@ -183,12 +132,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   /**
-   * `auth` once it meets `requirement`, as a settled promise (the cached one, for a hit): no async frame.
-   * `proven`: an earlier guard authenticated this very request, binding included.
+   * `auth` once it meets `requirement`, counted (usage) and as a settled promise (the cached one,
+   * for a hit): no async frame. `now`: the clock's reading, if taken; `proven`: an earlier guard
+   * authenticated this very request, binding included.
    */
   function checked(
     auth: AuthResult,
     requirement: Requirement | undefined,
+    now: number | undefined,
     hit?: CachedResult,
     proven = false,
   ): Promise<AuthResult> {
@@ -198,6 +149,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     } catch (error) {
       return Promise.reject(error)
     }
+    // A hit is counted through its cache entry: a few field writes, no lookup.
+    usage?.record(auth, requirement, now ?? config.clock(), hit)
     return hit?.settled ?? Promise.resolve(auth)
   }
 
@@ -214,6 +167,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     if (strict || auth.payload.cnf !== undefined) refuseUnproven(auth)
     if (requirement !== undefined) check(auth, requirement)
+    usage?.record(auth, requirement, config.clock())
     return auth
   }
 
@@ -234,7 +188,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (typeof request !== 'object' || request === null || typeof request.headers !== 'object') {
       return Promise.reject(new TypeError('authenticateRequest needs a RequestInfo { method, url, headers }'))
     }
-    if (boundRequest !== undefined) return boundRequest(request, requirement)
+    if (boundRequest !== undefined) {
+      const accepted = boundRequest(request, requirement)
+      if (usage === undefined) return accepted
+      return accepted.then((auth) => {
+        usage.record(auth, requirement, config.clock())
+        return auth
+      })
+    }
     // No binding configured: the Authorization header is all that counts, on the fast path.
     let authorization: string | undefined
     try {
@@ -253,8 +214,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
       // compact-JWS check when it was verified, so the lookup key is exactly what
       // extraction would return. No header validation, no async frame.
       const token = authorization.slice(7)
-      const hit = cached(token, config.clock())
-      if (hit !== undefined) return checked(hit.auth, requirement, hit)
+      const now = config.clock()
+      const hit = cached(token, now)
+      if (hit !== undefined) return checked(hit.auth, requirement, now, hit)
       // A compact JWS is such a b64token: skip extraction, and its second pass over the token.
       if (token.length <= config.maxTokenLength && isCompactJws(token))
         return guarded(token, requirement, true)
@@ -268,20 +230,15 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return guarded(token, requirement)
   }
 
-  // Each entry point reports its settled call once (usage, `m2m-guard:verification`).
-  const calls = {
-    observer,
-    usage,
-    profileIdOf: (auth: AuthResult) => newTokens.profileOf(auth)?.id,
-    clock: config.clock,
-  }
+  // Each entry point reports its settled call once (`m2m-guard:verification`).
+  const calls = { observer, profileIdOf: (auth: AuthResult) => newTokens.profileOf(auth)?.id }
   const verifier: Verifier = {
     verify: observedCall((token: string, requirement) => guarded(token, requirement), calls),
     authenticate: observedCall(authenticate, calls),
     authenticateRequest: observedCall(authenticateRequest, calls),
     check: (auth, requirement) => check(auth, requirement),
     authorize: observedCall((request: RequestInfo | string | undefined, requirement, current: unknown) => {
-      if (owns(current)) return checked(current, requirement, undefined, true)
+      if (owns(current)) return checked(current, requirement, undefined, undefined, true)
       if (typeof request === 'object' && request !== null) return authenticateRequest(request, requirement)
       return authenticate(request, requirement)
     }, calls),

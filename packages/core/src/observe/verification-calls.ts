@@ -1,37 +1,32 @@
 /**
- * Wraps the verifier's entry points so that each call, once settled, feeds
- * `usage` and becomes one {@link VerificationEvent}. While neither is
- * wanted, the wrapper only calls through: no timer, no extra promise.
+ * Wraps the verifier's entry points so that each call, once settled, becomes
+ * one {@link VerificationEvent}. While nobody wants them, the wrapper only
+ * calls through: no timer, no extra promise. (`usage` is fed by the verifier
+ * itself, where a call is accepted: no promise per call either.)
  */
 import { AuthError } from '../errors.js'
 import type { Requirement } from '../policy/requirement.js'
-import type { UsageRecorder } from '../policy/usage.js'
 import type { AuthResult } from '../types.js'
 import type { Observer } from './observer.js'
 
 /** What the wrapper needs from the verifier it wraps. */
 export interface CallObservers {
   observer: Observer
-  usage: UsageRecorder | undefined
   /** The configured issuer profile's id of a result this verifier produced. */
   profileIdOf(auth: AuthResult): string | undefined
-  clock(): number
 }
 
 /** `call` (an entry point taking the requirement second), observed. */
 export function observedCall<First, Third>(
   call: (first: First, requirement?: Requirement, third?: Third) => Promise<AuthResult>,
-  { observer, usage, profileIdOf, clock }: CallObservers,
+  { observer, profileIdOf }: CallObservers,
 ): (first: First, requirement?: Requirement, third?: Third) => Promise<AuthResult> {
   return (first, requirement, third) => {
-    const timed = observer.watchingVerifications()
-    if (!timed && usage === undefined) return call(first, requirement, third)
-    const started = timed ? performance.now() : 0
+    if (!observer.watchingVerifications()) return call(first, requirement, third)
+    const started = performance.now()
     const result = call(first, requirement, third)
     result.then(
       (auth) => {
-        usage?.record(auth, requirement, clock())
-        if (!timed) return
         observer.emit({
           type: 'verification',
           outcome: 'accepted',
@@ -44,7 +39,7 @@ export function observedCall<First, Third>(
       },
       (error: unknown) => {
         // A TypeError is the caller's programming error, not a verification.
-        if (!timed || !(error instanceof AuthError)) return
+        if (!(error instanceof AuthError)) return
         const concerned = observer.rejectionOf(error)
         observer.emit({
           type: 'verification',

@@ -50,6 +50,8 @@ export interface UsageReport {
 }
 
 interface ClientRecord {
+  /** Its key in the recorder's LRU. */
+  key: string
   issuer: string
   clientId: string | undefined
   requests: number
@@ -58,6 +60,20 @@ interface ClientRecord {
   lastSeen: number
   /** Requirements already counted: a route passes the same object every time, so the reused path adds nothing. */
   seen: WeakSet<Requirement>
+  /** Still in the LRU: false once forgotten (maxClients), when slots that point here must look it up again. */
+  live: boolean
+}
+
+/**
+ * What the recorder remembers per verified token, where the verifier keeps
+ * it for a reused token (its token-cache entry): the client's record and the
+ * requirement last counted, so that a cache hit is counted with a few field
+ * writes: no lookup by key, no WeakMap, no WeakSet.
+ */
+export interface UsageSlot {
+  /** Opaque outside this module. */
+  usageClient: unknown
+  usageRequirement: Requirement | undefined
 }
 
 /** Returns the most clients to remember, or undefined when off; throws a TypeError naming the option. */
@@ -80,20 +96,60 @@ export function resolveUsage(option: unknown): number | undefined {
 export class UsageRecorder {
   readonly #maxClients: number
   readonly #clients: LRUCache<string, ClientRecord>
-  // A reused token is the same AuthResult object (the verified-token cache): its key is built once.
-  readonly #keys = new WeakMap<AuthResult, string>()
+  // A reused token is the same AuthResult object (the verified-token cache): its record is found without a key.
+  readonly #records = new WeakMap<AuthResult, ClientRecord>()
+  // The record used last: the LRU's most recent entry, which a lookup would not move.
+  #latest: ClientRecord | undefined
 
   constructor(maxClients: number) {
     this.#maxClients = maxClients
-    this.#clients = new LRUCache({ max: maxClients })
+    this.#clients = new LRUCache({
+      max: maxClients,
+      dispose: (client) => {
+        client.live = false
+        if (this.#latest === client) this.#latest = undefined
+      },
+    })
   }
 
-  record(auth: AuthResult, requirement: Requirement | undefined, now: number): void {
-    const known = this.#keys.get(auth)
-    const key = known ?? `${auth.issuer}\n${auth.clientId ?? ''}`
+  /**
+   * Counts one accepted call of `auth` that met `requirement`, at `now`.
+   * `slot`: the token's {@link UsageSlot}, when it has one (a cached token).
+   */
+  record(auth: AuthResult, requirement: Requirement | undefined, now: number, slot?: UsageSlot): void {
+    const linked = slot?.usageClient as ClientRecord | undefined
+    if (linked?.live === true) {
+      this.#touch(linked)
+      linked.requests++
+      linked.lastSeen = now
+      if (requirement !== undefined && requirement !== slot?.usageRequirement) {
+        this.#use(linked, auth, requirement)
+        if (slot !== undefined) slot.usageRequirement = requirement
+      }
+      return
+    }
+    const client = this.#recordOf(auth, now)
+    client.requests++
+    client.lastSeen = now
+    if (requirement !== undefined) this.#use(client, auth, requirement)
+    if (slot !== undefined) {
+      slot.usageClient = client
+      slot.usageRequirement = requirement
+    }
+  }
+
+  /** The record of `auth`'s client, found or made, its scopes granted, moved to the LRU's most recent place. */
+  #recordOf(auth: AuthResult, now: number): ClientRecord {
+    const known = this.#records.get(auth)
+    if (known?.live === true) {
+      this.#touch(known)
+      return known
+    }
+    const key = `${auth.issuer}\n${auth.clientId ?? ''}`
     let client = this.#clients.get(key)
     if (client === undefined) {
       client = {
+        key,
         issuer: auth.issuer,
         clientId: auth.clientId,
         requests: 0,
@@ -101,21 +157,29 @@ export class UsageRecorder {
         used: new Set(),
         lastSeen: now,
         seen: new WeakSet(),
+        live: true,
       }
       this.#clients.set(key, client)
     }
-    if (known === undefined || client.requests === 0) {
-      for (const scope of auth.scopes) client.granted.add(scope)
-      if (known === undefined) this.#keys.set(auth, key)
-    }
-    client.requests++
-    client.lastSeen = now
-    if (requirement !== undefined && !client.seen.has(requirement)) {
-      for (const scope of requirement.scopes ?? []) client.used.add(scope)
-      for (const scope of requirement.anyScopes ?? []) if (auth.scopes.includes(scope)) client.used.add(scope)
-      // anyScopes is met by whichever granted scope it names: the next token may hold another one.
-      if (requirement.anyScopes === undefined) client.seen.add(requirement)
-    }
+    this.#latest = client
+    for (const scope of auth.scopes) client.granted.add(scope)
+    this.#records.set(auth, client)
+    return client
+  }
+
+  /** Keeps the LRU's recency exact: only a record that is not the most recent one moves. */
+  #touch(client: ClientRecord): void {
+    if (this.#latest === client) return
+    this.#clients.get(client.key)
+    this.#latest = client
+  }
+
+  #use(client: ClientRecord, auth: AuthResult, requirement: Requirement): void {
+    if (client.seen.has(requirement)) return
+    for (const scope of requirement.scopes ?? []) client.used.add(scope)
+    for (const scope of requirement.anyScopes ?? []) if (auth.scopes.includes(scope)) client.used.add(scope)
+    // anyScopes is met by whichever granted scope it names: the next token may hold another one.
+    if (requirement.anyScopes === undefined) client.seen.add(requirement)
   }
 
   report(): UsageReport {

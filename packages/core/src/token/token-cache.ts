@@ -8,6 +8,8 @@
 import { LRUCache } from 'lru-cache'
 import type { ResolvedProfile } from '../issuers/profile.js'
 import type { VerificationKey } from '../keys/verification-key.js'
+import type { Requirement } from '../policy/requirement.js'
+import type { UsageSlot } from '../policy/usage.js'
 import type { AuthResult } from '../types.js'
 
 // Entries are keyed by a number mixed from the token's last characters
@@ -53,10 +55,12 @@ export function suffixSlot(token: string, slots: number): number {
 const HOT_SLOTS = 256
 const REFRESH_EVERY = 64
 
-/** A cached result. */
-export class CachedResult {
+/** A cached result; it also keeps what `usage` remembers of its token. */
+export class CachedResult implements UsageSlot {
   /** Hits served from its hot slot. */
   hits = 0
+  usageClient: unknown
+  usageRequirement: Requirement | undefined
   #settled: Promise<AuthResult> | undefined
 
   constructor(

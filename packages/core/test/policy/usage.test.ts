@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { AuthError, createVerifier, type VerifierOptions } from '../../src/index.js'
+import { createDpopKey } from '../helpers/dpop.js'
 import {
   AUDIENCE,
   createClock,
@@ -104,6 +105,99 @@ describe('usage()', () => {
       ['c', 1],
     ])
     expect(rows[0]?.grantedScopes).toEqual(['orders:read'])
+  })
+
+  it('counts every cache hit at its own time, with the scopes of each route it meets', async () => {
+    const clock = createClock(T0)
+    const verifier = verifierOf(true, clock)
+    const token = await tokenFor('reporting', 'orders:read orders:export')
+    const read = { scopes: ['orders:read'] }
+    const readOrExport = { anyScopes: ['orders:export', 'orders:admin'] }
+    for (let round = 0; round < 3; round++) {
+      // Served from the verified-token cache after the first call; routes alternate.
+      await verifier.authenticate(`Bearer ${token}`, read)
+      clock.advance(1_000)
+      await verifier.authenticate(`Bearer ${token}`, readOrExport)
+      await verifier.authenticate(`Bearer ${token}`)
+    }
+    await expect(verifier.authenticate(`Bearer ${token}`, { scopes: ['orders:admin'] })).rejects.toThrow()
+    expect(verifier.usage().clients).toEqual([
+      {
+        issuer: ISSUER,
+        clientId: 'reporting',
+        requests: 9,
+        grantedScopes: ['orders:export', 'orders:read'],
+        usedScopes: ['orders:export', 'orders:read'],
+        unusedScopes: [],
+        lastSeen: T0 + 3_000,
+      },
+    ])
+  })
+
+  it('keeps recency exact on cache hits: the client seen longest ago is forgotten first', async () => {
+    const verifier = verifierOf({ maxClients: 2 })
+    const [a, b, c] = (await Promise.all(['a', 'b', 'c'].map((id) => tokenFor(id, 'orders:read')))).map(
+      (token) => `Bearer ${token}`,
+    )
+    await verifier.authenticate(a)
+    await verifier.authenticate(a) // a cache hit, which links the cache entry to a's row
+    await verifier.authenticate(b)
+    await verifier.authenticate(a) // a cache hit through that link: a is now the most recent
+    await verifier.authenticate(c) // forgets b
+    expect(verifier.usage().clients.map((row) => [row.clientId, row.requests])).toEqual([
+      ['a', 3],
+      ['c', 1],
+    ])
+  })
+
+  it('a client forgotten and back through its cached token starts afresh, its scopes granted again', async () => {
+    const verifier = verifierOf({ maxClients: 1 })
+    const a = `Bearer ${await tokenFor('a', 'orders:read orders:write')}`
+    const b = `Bearer ${await tokenFor('b', 'orders:read')}`
+    await verifier.authenticate(a, { scopes: ['orders:write'] })
+    await verifier.authenticate(a)
+    await verifier.authenticate(b) // forgets a
+    await verifier.authenticate(a, { scopes: ['orders:write'] }) // a's token, from the cache
+    await verifier.authenticate(a)
+    expect(verifier.usage()).toMatchObject({
+      maxClients: 1,
+      clients: [
+        {
+          clientId: 'a',
+          requests: 2,
+          grantedScopes: ['orders:read', 'orders:write'],
+          usedScopes: ['orders:write'],
+          unusedScopes: ['orders:read'],
+        },
+      ],
+    })
+  })
+
+  it('counts DPoP requests (authenticateRequest) and a second guard on the same request', async () => {
+    const clock = createClock(T0)
+    const dpopKey = await createDpopKey()
+    const verifier = createVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      jwks: { keys: [key.publicJwk] },
+      clock,
+      usage: true,
+      dpop: { required: true },
+    })
+    const token = await signToken(
+      tokenClaims(ISSUER, T0, { client_id: 'billing', scope: 'orders:read', cnf: { jkt: dpopKey.jkt } }),
+      { key },
+    )
+    const url = 'https://orders.example.com/orders'
+    for (let call = 0; call < 2; call++) {
+      const proof = await dpopKey.proof({ method: 'GET', url, token, iat: T0 / 1000 })
+      const request = { method: 'GET', url, headers: { authorization: `DPoP ${token}`, dpop: proof } }
+      const auth = await verifier.authenticateRequest(request, { scopes: ['orders:read'] })
+      await verifier.authorize(request, undefined, auth) // a second guard: counted, not re-verified
+    }
+    expect(verifier.usage().clients).toMatchObject([
+      { clientId: 'billing', requests: 4, usedScopes: ['orders:read'], lastSeen: T0 },
+    ])
   })
 
   it('adds nothing for forged, expired or malformed tokens', async () => {
