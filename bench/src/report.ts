@@ -97,7 +97,9 @@ function httpSection(cells: HttpCell[]): string {
       'process\'s CPU time per response; median over repeats (min–max). "÷ bare" is taken repeat by repeat ' +
       'against the same framework without auth; "ours ÷" is m2m-guard\'s req/s over this row\'s. autocannon ' +
       "shares the 2 cores with the server, and this machine's speed drifts within seconds: CPU per request is " +
-      'the steadier measure of what a middleware costs.',
+      'the steadier measure of what a middleware costs. m2m-guard with `usage: true` and with @m2m-guard/otel ' +
+      "metrics (the SDK's MeterProvider with a reader) run on the reused token only: issue 14 asks that each keeps " +
+      "the reused-token figures.",
     '',
   )
   for (const framework of Object.keys(VARIANTS) as (keyof typeof VARIANTS)[]) {
