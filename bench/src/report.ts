@@ -99,7 +99,7 @@ function httpSection(cells: HttpCell[]): string {
       "shares the 2 cores with the server, and this machine's speed drifts within seconds: CPU per request is " +
       'the steadier measure of what a middleware costs. m2m-guard with `usage: true` and with @m2m-guard/otel ' +
       "metrics (the SDK's MeterProvider with a reader) run on the reused token only: issue 14 asks that each keeps " +
-      "the reused-token figures.",
+      'the reused-token figures.',
     '',
   )
   for (const framework of Object.keys(VARIANTS) as (keyof typeof VARIANTS)[]) {
