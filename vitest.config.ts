@@ -26,11 +26,15 @@ export default defineConfig({
       })),
       { test: { name: 'integration', root: 'test', include: ['**/*.test.ts'] } },
       {
-        // The differential test and the scenario table again, every signature checked on
-        // libuv's thread pool (core's token/signature-dispatch.ts), not only under overlap.
+        // The differential test, the DPoP proofs and the scenario table again, every signature
+        // checked on libuv's thread pool (core's token/signature-dispatch.ts), not only under overlap.
         test: {
           name: 'core-off-thread',
-          include: ['packages/core/test/differential.test.ts', 'test/adapters.test.ts'],
+          include: [
+            'packages/core/test/differential.test.ts',
+            'packages/core/test/request/dpop-proof.test.ts',
+            'test/adapters.test.ts',
+          ],
           setupFiles: ['packages/core/test/helpers/signatures-off-thread.ts'],
         },
       },

@@ -80,7 +80,7 @@ export async function checkBinding(
   if (config.dpop === undefined || request === undefined) {
     throw new BindingFailure('dpop_not_accepted', 'invalid_token', 'DPoP-bound tokens are not accepted here')
   }
-  const proof = await verifyProof(request, token, config.dpop.proofs, now)
+  const proof = await verifyProof(request, token, bound.jkt, config.dpop.proofs, now)
   if (!sameText(proof.jkt, bound.jkt)) {
     throw new BindingFailure(
       'dpop_key_mismatch',
@@ -149,6 +149,7 @@ function tokenBinding(cnf: unknown, scheme: 'Bearer' | 'DPoP'): TokenBinding {
 async function verifyProof(
   request: RequestInfo,
   token: string,
+  boundJkt: string,
   proofs: DpopProofVerifier,
   now: number,
 ): Promise<VerifiedProof> {
@@ -163,7 +164,14 @@ async function verifyProof(
   const htu = normaliseHtu(request.url)
   if (htu === undefined)
     throw invalidProof('dpop_url_mismatch', 'the request URL is not an absolute http(s) URL')
-  return proofs.verify(proof.trim(), { method: request.method, htu, accessToken: token, now })
+  return proofs.verify(proof.trim(), {
+    method: request.method,
+    htu,
+    accessToken: token,
+    now,
+    url: request.url,
+    boundJkt,
+  })
 }
 
 /** Records the proof's `jti` (per key): a second use is a replay. */

@@ -27,6 +27,10 @@ interface ClaimsContext {
   readonly htu: string
   readonly accessToken: string
   readonly now: number
+  /** The request URL as sent, if known: an `htu` equal to it normalises to `htu` too. */
+  readonly url?: string | undefined
+  /** base64url SHA-256 of `accessToken`, when already known. */
+  readonly ath?: string | undefined
 }
 
 /**
@@ -52,7 +56,7 @@ export function checkProofClaims(
   if (htm !== context.method)
     throw invalidProof('dpop_method_mismatch', "DPoP proof 'htm' does not match the request method")
   if (typeof htu !== 'string') throw invalidProof('dpop_claim_invalid', "DPoP proof 'htu' must be a string")
-  if (normaliseHtu(htu) !== context.htu) {
+  if (htu !== context.url && normaliseHtu(htu) !== context.htu) {
     throw invalidProof('dpop_url_mismatch', "DPoP proof 'htu' does not match the request URL")
   }
   if (typeof iat !== 'number' || !Number.isFinite(iat)) {
@@ -64,7 +68,7 @@ export function checkProofClaims(
   }
   const acceptedUntil = iat + policy.proofMaxAge + policy.clockTolerance
   if (now > acceptedUntil) throw invalidProof('dpop_proof_expired', 'DPoP proof is too old')
-  if (typeof ath !== 'string' || ath !== sha256Base64url(context.accessToken)) {
+  if (typeof ath !== 'string' || ath !== (context.ath ?? sha256Base64url(context.accessToken))) {
     throw invalidProof('dpop_ath_mismatch', "DPoP proof 'ath' does not match the access token")
   }
   if (policy.nonces !== undefined && !policy.nonces.check(payload.nonce)) {

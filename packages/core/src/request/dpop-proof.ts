@@ -4,13 +4,22 @@
  * shape, the protected header, then the signature, then the claims. Replay
  * is not checked here: the caller asks its store last, once everything else
  * (the token's `cnf.jkt` too) has passed, so a forged proof never reaches it.
+ *
+ * The signature is checked as a token's is (../token/signature-dispatch.ts:
+ * node:crypto on a key imported once, on this thread, or on the thread pool
+ * when verifications overlap), which the differential test holds to jose's
+ * verdict; WebCrypto through jose cost a thread-pool round trip per proof
+ * (bench/RESULTS.md, the DPoP row: 0.31x one bare ES256 check at 1 in flight).
  */
-import { type CryptoKey, compactVerify, importJWK } from 'jose'
 import { LRUCache } from 'lru-cache'
+import { sha256Base64url } from '#binding-crypto'
+import { importSignatureKey } from '#signature'
 import { invalidProof } from '../policy/binding-failure.js'
 import { decodeSegment, isCompactJws, parseJsonObject } from '../token/compact-jws.js'
+import { signatureDispatch } from '../token/signature-dispatch.js'
+import type { SignatureKey } from '../token/signature-path.js'
 import { checkProofClaims, type ProofClaimsPolicy } from './dpop-proof-claims.js'
-import { jwkThumbprint, type PublicJwk, publicJwkFor } from './jwk-thumbprint.js'
+import { jwkThumbprint, publicJwkFor } from './jwk-thumbprint.js'
 
 /** The algorithms DPoP accepts when `dpop.algorithms` is not set (RFC 9449 names ES256 and PS256 in its examples). */
 export const DEFAULT_DPOP_ALGORITHMS = ['ES256', 'EdDSA', 'PS256', 'RS256'] as const
@@ -38,6 +47,15 @@ export interface ProofContext {
   readonly accessToken: string
   /** ms since the epoch. */
   readonly now: number
+  /** The request URL as sent: an `htu` equal to it needs no normalising of its own. */
+  readonly url?: string | undefined
+  /**
+   * The token's `cnf.jkt`. The key of a proof whose thumbprint equals it is
+   * remembered (its header need not be read again), so only holders of a
+   * token bound to their key can add one: forged proofs, and proofs signed
+   * with keys no token names, leave nothing behind.
+   */
+  readonly boundJkt?: string | undefined
 }
 
 /** A proof that passed every check but replay. */
@@ -53,11 +71,23 @@ export interface VerifiedProof {
 export interface DpopProofVerifier {
   /** The proof's verdict; rejects with a `BindingFailure` only. */
   verify(proof: string, context: ProofContext): Promise<VerifiedProof>
+  /** How many proof keys are remembered now (at most 1,000). */
+  readonly cachedKeys: number
 }
 
-// Clients keep one key for many requests: importing it once saves a WebCrypto
-// import per proof. Only keys whose proof verified are kept, so forged proofs
-// cannot push genuine keys out.
+/** A proof header already checked (by its encoded form), and its key imported. */
+interface ProofKey {
+  readonly alg: string
+  readonly jkt: string
+  readonly key: SignatureKey
+  /** The access token last proven with this key, and its `ath`: a client sends one token many times. */
+  athToken?: string | undefined
+  ath?: string | undefined
+}
+
+// Clients keep one key, and so one proof header, for many requests: its checks, the
+// key's thumbprint and its import are done once. Bounded, and filled only by keys
+// that matched the token they came with (ProofContext.boundJkt).
 const KEY_CACHE_SIZE = 1000
 
 /**
@@ -68,45 +98,59 @@ const KEY_CACHE_SIZE = 1000
  * const { jkt } = await proofs.verify(request.headers.dpop, { method: 'GET', htu, accessToken, now: Date.now() })
  */
 export function createDpopProofVerifier(policy: DpopProofPolicy): DpopProofVerifier {
-  const keys = new LRUCache<string, CryptoKey>({ max: KEY_CACHE_SIZE })
+  const keys = new LRUCache<string, ProofKey>({ max: KEY_CACHE_SIZE })
+  const signatures = signatureDispatch()
 
-  async function verifySignature(proof: string, alg: string, jwk: PublicJwk, jkt: string): Promise<void> {
-    const cacheKey = `${alg} ${jkt}`
-    let key = keys.get(cacheKey)
+  async function checkSignature(proof: string, headerEnd: number, proofKey: ProofKey): Promise<void> {
+    const jws = { token: proof, header: { alg: proofKey.alg }, headerEnd, payloadEnd: proof.lastIndexOf('.') }
+    signatures.begin()
     try {
-      key ??= (await importJWK(jwk, alg)) as CryptoKey
-      await compactVerify(proof, key, { algorithms: [alg] })
-    } catch {
-      throw invalidProof('dpop_signature_invalid', "DPoP proof signature does not verify with its 'jwk'")
+      const verdict = signatures.check(jws, proofKey.key, proofKey.alg)
+      if (verdict === true || (verdict !== false && (await verdict))) return
+    } finally {
+      signatures.end()
     }
-    keys.set(cacheKey, key)
+    throw invalidProof('dpop_signature_invalid', "DPoP proof signature does not verify with its 'jwk'")
   }
 
   return {
+    get cachedKeys() {
+      return keys.size
+    },
     async verify(proof, context) {
-      const { alg, jwk } = checkHeader(proof, policy.algorithms)
-      const jkt = jwkThumbprint(jwk)
-      await verifySignature(proof, alg, jwk, jkt)
+      if (proof.length > MAX_PROOF_LENGTH) {
+        throw invalidProof('dpop_proof_too_large', `DPoP proof larger than ${MAX_PROOF_LENGTH} characters`)
+      }
+      if (!isCompactJws(proof)) throw invalidProof('dpop_proof_malformed', 'DPoP proof is not a compact JWS')
+      const headerEnd = proof.indexOf('.')
+      const segment = proof.slice(0, headerEnd)
+      const known = keys.get(segment)
+      const proofKey = known ?? proofKeyOf(segment, policy.algorithms)
+      await checkSignature(proof, headerEnd, proofKey)
       const payload = parseJsonObject(
-        decodeSegment(proof.slice(proof.indexOf('.') + 1, proof.lastIndexOf('.')), 'payload'),
+        decodeSegment(proof.slice(headerEnd + 1, proof.lastIndexOf('.')), 'payload'),
       )
       if (payload === undefined)
         throw invalidProof('dpop_proof_malformed', 'DPoP proof payload is not a JSON object')
-      const { jti, expiresAt } = checkProofClaims(payload, context, policy)
-      return { jkt, jti, expiresAt }
+      const ath =
+        proofKey.athToken === context.accessToken ? proofKey.ath : sha256Base64url(context.accessToken)
+      const { jti, expiresAt } = checkProofClaims(payload, { ...context, ath }, policy)
+      if (known === undefined && proofKey.jkt === context.boundJkt) keys.set(segment, proofKey)
+      proofKey.athToken = context.accessToken
+      proofKey.ath = ath
+      return { jkt: proofKey.jkt, jti, expiresAt }
     },
   }
 }
 
-/** The size, shape and protected header of a proof, before any cryptography (RFC 9449 §4.3 checks 2–5, 7). */
-function checkHeader(proof: string, algorithms: ReadonlySet<string>): { alg: string; jwk: PublicJwk } {
-  if (proof.length > MAX_PROOF_LENGTH) {
-    throw invalidProof('dpop_proof_too_large', `DPoP proof larger than ${MAX_PROOF_LENGTH} characters`)
-  }
-  if (!isCompactJws(proof)) throw invalidProof('dpop_proof_malformed', 'DPoP proof is not a compact JWS')
+/**
+ * The protected header of a proof, by its encoded form, checked before any
+ * cryptography (RFC 9449 §4.3 checks 2–5, 7), and its key imported.
+ */
+function proofKeyOf(segment: string, algorithms: ReadonlySet<string>): ProofKey {
   let header: Record<string, unknown> | undefined
   try {
-    header = parseJsonObject(decodeSegment(proof.slice(0, proof.indexOf('.')), 'protected header'))
+    header = parseJsonObject(decodeSegment(segment, 'protected header'))
   } catch {
     header = undefined
   }
@@ -124,5 +168,9 @@ function checkHeader(proof: string, algorithms: ReadonlySet<string>): { alg: str
   }
   const checked = publicJwkFor(header.jwk, alg)
   if ('invalid' in checked) throw invalidProof('dpop_key_invalid', `DPoP proof ${checked.invalid}`)
-  return { alg, jwk: checked.jwk }
+  const key = importSignatureKey(checked.jwk)
+  // Material the runtime refuses (a point off its curve): no signature can verify with it.
+  if (typeof key === 'string')
+    throw invalidProof('dpop_signature_invalid', "DPoP proof signature does not verify with its 'jwk'")
+  return { alg, jkt: jwkThumbprint(checked.jwk), key }
 }

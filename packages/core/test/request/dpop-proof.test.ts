@@ -105,6 +105,58 @@ describe('valid proofs', () => {
   })
 })
 
+describe('the proof-key cache', () => {
+  it('keeps the key of a proof that matches its token, once, and checks every later proof in full', async () => {
+    const proofs = verifier()
+    const bound = { ...context, boundJkt: es256.jkt }
+    await proofs.verify(await es256.proof(request), bound)
+    await proofs.verify(await es256.proof(request), bound)
+    expect(proofs.cachedKeys).toBe(1)
+    const forged = await es256.proof(request)
+    const tampered = `${forged.slice(0, forged.lastIndexOf('.'))}.${b64url('x'.repeat(64))}`
+    const reasonOf = (promise: Promise<unknown>) =>
+      promise.then(
+        () => 'accepted',
+        (error: BindingFailure) => error.reason,
+      )
+    expect(await reasonOf(proofs.verify(tampered, bound))).toBe('dpop_signature_invalid')
+    const wrongMethod = await es256.proof(request, { htm: 'GET' })
+    expect(await reasonOf(proofs.verify(wrongMethod, bound))).toBe('dpop_method_mismatch')
+  })
+
+  it('keeps nothing for a proof signed by a key its token does not name, or a forged one', async () => {
+    const proofs = verifier()
+    const other = await createDpopKey('ES256')
+    await proofs.verify(await other.proof(request), { ...context, boundJkt: es256.jkt })
+    await proofs.verify(await es256.proof(request), context)
+    const forged = await es256.proof(request)
+    const tampered = `${forged.slice(0, forged.lastIndexOf('.'))}.${b64url('x'.repeat(64))}`
+    await proofs.verify(tampered, { ...context, boundJkt: es256.jkt }).catch(() => undefined)
+    expect(proofs.cachedKeys).toBe(0)
+  })
+
+  it('is bounded: a thousand and more keys keep at most a thousand', async () => {
+    const proofs = verifier()
+    for (let index = 0; index < 1_010; index++) {
+      const key = await createDpopKey('ES256')
+      await proofs.verify(await key.proof(request), { ...context, boundJkt: key.jkt })
+    }
+    expect(proofs.cachedKeys).toBe(1_000)
+  })
+
+  it("a remembered key proving another token is held to that token's ath", async () => {
+    const proofs = verifier()
+    const bound = { ...context, boundJkt: es256.jkt }
+    await proofs.verify(await es256.proof(request), bound)
+    const other = { ...bound, accessToken: `${TOKEN}x` }
+    const failure = await proofs.verify(await es256.proof(request), other).catch((error: unknown) => error)
+    expect((failure as BindingFailure).reason).toBe('dpop_ath_mismatch')
+    await proofs.verify(await es256.proof({ ...request, token: other.accessToken }), other)
+    const again = await proofs.verify(await es256.proof(request), other).catch((error: unknown) => error)
+    expect((again as BindingFailure).reason).toBe('dpop_ath_mismatch')
+  })
+})
+
 describe('cheap checks come before the signature', () => {
   const unsigned = (header: unknown, payload: unknown = { jti: 'x', htm: 'POST', htu: URL, iat: NOW }) =>
     `${b64url(header)}.${b64url(payload)}.${b64url('not a signature')}`
