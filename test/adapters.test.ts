@@ -49,6 +49,12 @@ function verifiers(): Verifiers {
         ...bound,
         dpop: { nonce: { secret: 'a nonce secret of thirty-two bytes or more' } },
       }),
+      // The same API one nonce window (60 s) later: a nonce from /dpop-nonce is in its last window there.
+      '/dpop-nonce-later': createVerifier({
+        ...bound,
+        clock: () => now + 60_000,
+        dpop: { nonce: { secret: 'a nonce secret of thirty-two bytes or more' } },
+      }),
       '/mtls': createVerifier({ ...bound, mtls: { certificate: 'x-ssl-client-cert', required: true } }),
     },
   }

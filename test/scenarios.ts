@@ -519,6 +519,29 @@ export const BINDING_SCENARIOS: readonly BindingScenario[] = [
     ...dpopOk,
   },
   {
+    name: 'DPoP nonce (RFC 9449 §8.2): a nonce in its last window passes, and the answer carries the next one',
+    path: '/dpop-nonce-later',
+    run: async (context) => {
+      const token = await dpopBound(context)
+      const first = await context.send(
+        'GET',
+        '/dpop-nonce',
+        (await dpopCall(context, '/dpop-nonce', { token })).headers,
+      )
+      const nonce = first.headers['dpop-nonce']
+      if (first.status !== 401 || nonce === undefined) throw new Error('no nonce was handed out')
+      const later = await context.send(
+        'GET',
+        '/dpop-nonce-later',
+        (await dpopCall(context, '/dpop-nonce-later', { token, claims: { nonce } })).headers,
+      )
+      if (later.headers['dpop-nonce'] === nonce) throw new Error('the ageing nonce was handed out again')
+      return later
+    },
+    ...dpopOk,
+    dpopNonce: true,
+  },
+  {
     name: 'DPoP nonce: a made-up nonce',
     path: '/dpop-nonce',
     run: async (context) =>

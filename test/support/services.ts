@@ -36,7 +36,13 @@ export interface Verifiers {
 }
 
 /** Routes guarded by a verifier with `dpop` or `mtls`, each requiring `orders:read`. */
-export type BoundRoute = '/dpop' | '/dpop-required' | '/dpop-nonce' | '/mtls' | '/mtls-socket'
+export type BoundRoute =
+  | '/dpop'
+  | '/dpop-required'
+  | '/dpop-nonce'
+  | '/dpop-nonce-later'
+  | '/mtls'
+  | '/mtls-socket'
 export const BOUND_REQUIREMENT: Requirement = { scopes: ['orders:read'] }
 
 function boundRoutes(verifiers: Verifiers): Array<[string, Verifier]> {

@@ -3,7 +3,8 @@
  * entry so that users see only what they call. An adapter parses its options
  * with {@link resolveGuardOptions}, then translates each request into a
  * `verifier.authorize()` call (with {@link requestInfo}: method, URL,
- * headers, TLS peer certificate) and each `AuthError` into a response.
+ * headers, TLS peer certificate) and each `AuthError` into a response; a
+ * successful DPoP response carries {@link dpopNonceFor}'s nonce, if any.
  *
  * @example
  * import { resolveGuardOptions } from '@m2m-guard/core/adapter'
@@ -13,4 +14,5 @@
 export { declareRequirement, isVerifier, resolveGuardOptions } from './adapter/guard-options.js'
 export { type MetadataRoute, requiredMetadataRoute, resourceMetadataRoute } from './adapter/metadata-route.js'
 export { firstForwarded, peerCertificate, type RequestSource, requestInfo } from './adapter/request-info.js'
+export { dpopNonceFor } from './request/dpop-nonce.js'
 export type { RequestHeaders, RequestInfo } from './request/request-info.js'

@@ -21,6 +21,7 @@ import {
 } from '@m2m-guard/core'
 import {
   declareRequirement,
+  dpopNonceFor,
   firstForwarded,
   requestInfo,
   requiredMetadataRoute,
@@ -119,6 +120,9 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
         verifier.authorize(request, requirement, req.auth).then(
           (auth) => {
             req.auth = auth
+            // RFC 9449 §8.2: the client's nonce is about to age out; here is the next one.
+            const nonce = dpopNonceFor(request)
+            if (nonce !== undefined) res.setHeader('DPoP-Nonce', nonce)
             next()
           },
           (error: unknown) => {

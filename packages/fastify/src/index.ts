@@ -19,6 +19,7 @@ import {
 } from '@m2m-guard/core'
 import {
   declareRequirement,
+  dpopNonceFor,
   requestInfo,
   resolveGuardOptions,
   resourceMetadataRoute,
@@ -102,6 +103,9 @@ export function createGuard(options: M2mGuardOptions | Verifier): Guard {
             socket: request.raw.socket,
           })
           request.auth = await verifier.authorize(info, requirement, request.auth)
+          // RFC 9449 §8.2: the client's nonce is about to age out; here is the next one.
+          const nonce = dpopNonceFor(info)
+          if (nonce !== undefined) reply.header('DPoP-Nonce', nonce)
         } catch (error) {
           if (!(error instanceof AuthError) || onError === 'throw') throw error
           return reply.code(error.status).headers(error.headers).send(error.body)

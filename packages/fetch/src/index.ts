@@ -18,7 +18,12 @@ import {
   type Verifier,
   type VerifierOptions,
 } from '@m2m-guard/core'
-import { declareRequirement, requiredMetadataRoute, resolveGuardOptions } from '@m2m-guard/core/adapter'
+import {
+  declareRequirement,
+  dpopNonceFor,
+  requiredMetadataRoute,
+  resolveGuardOptions,
+} from '@m2m-guard/core/adapter'
 
 export { AuthError, type AuthResult, type Requirement, type Verifier } from '@m2m-guard/core'
 
@@ -154,7 +159,10 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
         if (error instanceof AuthError && onError === 'respond') return respond(error)
         throw error
       }
-      return handler(request, auth, ...rest)
+      const response = await handler(request, auth, ...rest)
+      // RFC 9449 §8.2: the client's nonce is about to age out; here is the next one.
+      const nonce = dpopNonceFor(request)
+      return nonce === undefined ? response : withHeader(response, 'DPoP-Nonce', nonce)
     }
   }
 
@@ -185,4 +193,16 @@ export function respond(error: AuthError): Response {
     status: error.status,
     headers: { ...error.headers, 'Content-Type': 'application/json' },
   })
+}
+
+/** `response` with one more header; a copy when its headers are immutable (a `fetch()` answer, `Response.redirect`). */
+function withHeader(response: Response, name: string, value: string): Response {
+  try {
+    response.headers.set(name, value)
+    return response
+  } catch {
+    const copy = new Response(response.body, response)
+    copy.headers.set(name, value)
+    return copy
+  }
 }

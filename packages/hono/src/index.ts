@@ -21,6 +21,7 @@ import {
 } from '@m2m-guard/core'
 import {
   declareRequirement,
+  dpopNonceFor,
   requestInfo,
   requiredMetadataRoute,
   resolveGuardOptions,
@@ -121,6 +122,9 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
             socket: (c.env as { incoming?: { socket?: unknown } } | undefined)?.incoming?.socket,
           })
           auth = await verifier.authorize(request, requirement, c.get('auth'))
+          // RFC 9449 §8.2: the client's nonce is about to age out; here is the next one.
+          const nonce = dpopNonceFor(request)
+          if (nonce !== undefined) c.header('DPoP-Nonce', nonce)
         } catch (error) {
           if (!(error instanceof AuthError)) throw error
           if (onError === 'respond') return respond(error)

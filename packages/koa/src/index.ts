@@ -23,6 +23,7 @@ import {
 } from '@m2m-guard/core'
 import {
   declareRequirement,
+  dpopNonceFor,
   requestInfo,
   requiredMetadataRoute,
   resolveGuardOptions,
@@ -114,6 +115,9 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
             socket: ctx.req.socket,
           })
           auth = await verifier.authorize(request, requirement, ctx.state.auth)
+          // RFC 9449 §8.2: the client's nonce is about to age out; here is the next one.
+          const nonce = dpopNonceFor(request)
+          if (nonce !== undefined) ctx.set('DPoP-Nonce', nonce)
         } catch (error) {
           if (!(error instanceof AuthError) || onError === 'throw') throw error
           ctx.status = error.status

@@ -5,7 +5,7 @@
  * {@link M2mAuthException} carrying status and body.
  */
 import { AuthError, type AuthResult, type Verifier } from '@m2m-guard/core'
-import { requestInfo } from '@m2m-guard/core/adapter'
+import { dpopNonceFor, requestInfo } from '@m2m-guard/core/adapter'
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common'
 import { HttpAdapterHost } from '@nestjs/core'
 import { M2mAuthException } from './exception.js'
@@ -50,6 +50,10 @@ export class M2mGuard implements CanActivate {
       const auth = await this.verifier.authorize(info, first, request.auth)
       for (const requirement of rest) this.verifier.check(auth, requirement)
       request.auth = auth
+      // RFC 9449 §8.2: the client's nonce is about to age out; here is the next one.
+      const nonce = dpopNonceFor(info)
+      if (nonce !== undefined)
+        this.adapterHost.httpAdapter.setHeader(http.getResponse<unknown>(), 'DPoP-Nonce', nonce)
       return true
     } catch (error) {
       if (!(error instanceof AuthError)) throw error

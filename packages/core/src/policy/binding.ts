@@ -9,7 +9,7 @@
 import { sameText, sha256Base64url } from '#binding-crypto'
 import { type CertificateSource, readClientCertificate } from '../request/client-certificate.js'
 import { normaliseHtu } from '../request/dpop-htu.js'
-import type { DpopNonces } from '../request/dpop-nonce.js'
+import { type DpopNonces, renewNonce } from '../request/dpop-nonce.js'
 import type { DpopProofVerifier, VerifiedProof } from '../request/dpop-proof.js'
 import type { ReplayStore } from '../request/dpop-replay-store.js'
 import { headerValues, type RequestInfo } from '../request/request-info.js'
@@ -89,6 +89,8 @@ export async function checkBinding(
     )
   }
   await claimProof(config.dpop, proof)
+  if (proof.renewNonce === true && config.dpop.nonces !== undefined)
+    renewNonce(request, config.dpop.nonces.current())
   return { method: 'dpop', jkt: proof.jkt }
 }
 

@@ -13,6 +13,11 @@ export interface DpopNonces {
   current(): string
   /** True if `nonce` was issued in the current or the previous window. Constant time. */
   check(nonce: unknown): boolean
+  /**
+   * The window `nonce` was issued in: `'current'`, `'previous'` (it ages out
+   * when this window ends, RFC 9449 §8.2), or undefined if neither. Constant time.
+   */
+  age(nonce: unknown): 'current' | 'previous' | undefined
 }
 
 /** Options of {@link createDpopNonces}. */
@@ -57,17 +62,47 @@ export function createDpopNonces(options: DpopNonceOptions): DpopNonces {
     return cached
   }
 
+  function age(nonce: unknown): 'current' | 'previous' | undefined {
+    if (typeof nonce !== 'string' || nonce.length !== NONCE_LENGTH) return undefined
+    const presented = decodeBytes(nonce, 'base64url')
+    if (presented.length !== NONCE_BYTES || encodeBase64url(presented) !== nonce) return undefined
+    const [current, previous] = windows()
+    // Both compared, whatever the first says: the time taken tells nothing.
+    const isCurrent = sameBytes(presented, current)
+    const isPrevious = sameBytes(presented, previous)
+    return isCurrent ? 'current' : isPrevious ? 'previous' : undefined
+  }
+
   return {
     current: () => encodeBase64url(windows()[0]),
-    check(nonce) {
-      if (typeof nonce !== 'string' || nonce.length !== NONCE_LENGTH) return false
-      const presented = decodeBytes(nonce, 'base64url')
-      if (presented.length !== NONCE_BYTES || encodeBase64url(presented) !== nonce) return false
-      const [current, previous] = windows()
-      // Both compared, whatever the first says: the time taken tells nothing.
-      const isCurrent = sameBytes(presented, current)
-      const isPrevious = sameBytes(presented, previous)
-      return isCurrent || isPrevious
-    },
+    check: (nonce) => age(nonce) !== undefined,
+    age,
   }
+}
+
+// Per request, the nonce its successful answer should carry (RFC 9449 §8.2), set by the
+// binding check when the proof's nonce is about to age out.
+const renewals = new WeakMap<object, string>()
+
+/** Notes that the answer to `request` should carry `nonce` (`DPoP-Nonce`). */
+export function renewNonce(request: object, nonce: string): void {
+  renewals.set(request, nonce)
+}
+
+/**
+ * For adapters, once `verifier.authorize(request, …)` resolved for `request`
+ * (the same `RequestInfo` object; read it only then): the `DPoP-Nonce` its
+ * successful response should carry, or undefined. Set when the verifier issues nonces (`dpop.nonce`) and
+ * the proof's nonce was issued in the previous window, so that it would be
+ * refused once the current one ends (RFC 9449 §8.2): the client takes the
+ * fresh one for its next proof and never meets `use_dpop_nonce` while it keeps calling.
+ *
+ * @example
+ * const info = requestInfo({ method: req.method, headers: req.headers, url: () => url, socket: req.socket })
+ * const auth = await verifier.authorize(info, requirement, req.auth)
+ * const nonce = dpopNonceFor(info)
+ * if (nonce !== undefined) res.setHeader('DPoP-Nonce', nonce)
+ */
+export function dpopNonceFor(request: object): string | undefined {
+  return renewals.get(request)
 }

@@ -34,8 +34,9 @@ interface ClaimsContext {
 }
 
 /**
- * Checks the claims; returns the `jti` and until when (ms) it must be
- * remembered. Throws a `BindingFailure`.
+ * Checks the claims; returns the `jti`, until when (ms) it must be
+ * remembered, and whether the proof's server nonce is about to age out (a
+ * fresh one should go with the answer). Throws a `BindingFailure`.
  *
  * @example
  * checkProofClaims(payload, { method: 'GET', htu, accessToken, now }, { proofMaxAge: 300, clockTolerance: 5, nonces: undefined })
@@ -44,7 +45,7 @@ export function checkProofClaims(
   payload: Record<string, unknown>,
   context: ClaimsContext,
   policy: ProofClaimsPolicy,
-): { jti: string; expiresAt: number } {
+): { jti: string; expiresAt: number; renewNonce: boolean } {
   const { jti, htm, htu, iat, ath } = payload
   if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH) {
     throw invalidProof(
@@ -71,12 +72,13 @@ export function checkProofClaims(
   if (typeof ath !== 'string' || ath !== (context.ath ?? sha256Base64url(context.accessToken))) {
     throw invalidProof('dpop_ath_mismatch', "DPoP proof 'ath' does not match the access token")
   }
-  if (policy.nonces !== undefined && !policy.nonces.check(payload.nonce)) {
+  const nonceAge = policy.nonces?.age(payload.nonce)
+  if (policy.nonces !== undefined && nonceAge === undefined) {
     throw new BindingFailure(
       'dpop_nonce_required',
       'use_dpop_nonce',
       payload.nonce === undefined ? 'DPoP proof needs a nonce' : 'DPoP proof nonce is not current',
     )
   }
-  return { jti, expiresAt: Math.ceil(acceptedUntil * 1000) }
+  return { jti, expiresAt: Math.ceil(acceptedUntil * 1000), renewNonce: nonceAge === 'previous' }
 }

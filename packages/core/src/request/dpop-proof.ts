@@ -65,6 +65,8 @@ export interface VerifiedProof {
   readonly jti: string
   /** ms since the epoch after which the proof would be refused as too old: how long to remember its `jti`. */
   readonly expiresAt: number
+  /** Set when its server nonce was issued in the previous window: the answer should carry a fresh one. */
+  readonly renewNonce?: true
 }
 
 /** Verifies proofs for one verifier; remembers the keys of proofs that verified. */
@@ -134,11 +136,13 @@ export function createDpopProofVerifier(policy: DpopProofPolicy): DpopProofVerif
         throw invalidProof('dpop_proof_malformed', 'DPoP proof payload is not a JSON object')
       const ath =
         proofKey.athToken === context.accessToken ? proofKey.ath : sha256Base64url(context.accessToken)
-      const { jti, expiresAt } = checkProofClaims(payload, { ...context, ath }, policy)
+      const { jti, expiresAt, renewNonce } = checkProofClaims(payload, { ...context, ath }, policy)
       if (known === undefined && proofKey.jkt === context.boundJkt) keys.set(segment, proofKey)
       proofKey.athToken = context.accessToken
       proofKey.ath = ath
-      return { jkt: proofKey.jkt, jti, expiresAt }
+      return renewNonce
+        ? { jkt: proofKey.jkt, jti, expiresAt, renewNonce }
+        : { jkt: proofKey.jkt, jti, expiresAt }
     },
   }
 }

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest'
+import { dpopNonceFor } from '../../src/adapter.js'
 import {
   AuthError,
   type AuthErrorReason,
@@ -395,6 +396,46 @@ describe('server nonces', () => {
       },
     )
     expect(stale.headers['DPoP-Nonce']).not.toBe(nonce)
+  })
+
+  it('RFC 9449 §8.2: a nonce about to age out is accepted, and the request gets the next one to send', async () => {
+    const verifier = verifierFor({ dpop: { nonce: { secret: SECRET } } })
+    const bound = await dpopToken()
+    const first = await refusal(verifier.authenticateRequest(await dpopRequest(bound)))
+    const nonce = first.headers['DPoP-Nonce'] as string
+    const current = await dpopRequest(bound, key, { nonce })
+    await verifier.authenticateRequest(current)
+    expect(dpopNonceFor(current)).toBeUndefined() // the nonce of this window: nothing to renew
+    now += 60_000 // the next window: the nonce is accepted until it ends
+    const ageing = await dpopRequest(bound, key, { nonce, iat: NOW + 60 })
+    const auth = await verifier.authenticateRequest(ageing, { scopes: ['orders:read'] })
+    expect(auth.binding).toEqual({ method: 'dpop', jkt: key.jkt })
+    const next = dpopNonceFor(ageing)
+    expect(next).toMatch(/^[A-Za-z0-9_-]{22}$/)
+    expect(next).not.toBe(nonce)
+    now += 60_000 // the old nonce is now refused; the one handed out passes, and is renewed in turn
+    await refusal(verifier.authenticateRequest(await dpopRequest(bound, key, { nonce, iat: NOW + 120 })))
+    const renewed = await dpopRequest(bound, key, { nonce: next, iat: NOW + 120 })
+    await verifier.authenticateRequest(renewed)
+    expect([dpopNonceFor(renewed) !== undefined, dpopNonceFor(renewed) === next]).toEqual([true, false])
+  })
+
+  it('no nonce is noted for a proof that fails, nor without server nonces', async () => {
+    const verifier = verifierFor({ dpop: { nonce: { secret: SECRET } } })
+    const bound = await dpopToken()
+    const nonce = (await refusal(verifier.authenticateRequest(await dpopRequest(bound)))).headers[
+      'DPoP-Nonce'
+    ] as string
+    now += 60_000
+    const stolen = await dpopRequest(bound, thief, { nonce, iat: NOW + 60 })
+    await refusal(verifier.authenticateRequest(stolen))
+    const wrongMethod = await dpopRequest(bound, key, { nonce, iat: NOW + 60, htm: 'POST' })
+    await refusal(verifier.authenticateRequest(wrongMethod))
+    expect([dpopNonceFor(stolen), dpopNonceFor(wrongMethod)]).toEqual([undefined, undefined])
+    const plain = verifierFor({ dpop: {} })
+    const request = await dpopRequest(bound)
+    await plain.authenticateRequest(request)
+    expect(dpopNonceFor(request)).toBeUndefined()
   })
 
   it('every 401 hands out a nonce; 403 does not', async () => {

@@ -30,6 +30,18 @@ describe('stateless DPoP nonces', () => {
     expect(source.check(nonce)).toBe(false)
   })
 
+  it('tells the window a nonce was issued in: current, previous (ageing out), or neither', () => {
+    const { source, advance } = nonces(1_900_000_020_000)
+    const nonce = source.current()
+    expect(source.age(nonce)).toBe('current')
+    advance(60_000)
+    expect(source.age(nonce)).toBe('previous')
+    expect(source.age(source.current())).toBe('current')
+    advance(60_000)
+    expect(source.age(nonce)).toBeUndefined()
+    expect(source.age('A'.repeat(22))).toBeUndefined()
+  })
+
   it('refuses nonces of another secret, from the future, and malformed ones', () => {
     const { source, advance } = nonces()
     expect(source.check(nonces(1_900_000_000_000, `${SECRET}!`).source.current())).toBe(false)
