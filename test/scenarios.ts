@@ -307,6 +307,18 @@ async function dpopCall(
   return { method, headers: { authorization: `DPoP ${token}`, dpop: proof } }
 }
 
+/** The `DPoP-Nonce` that /dpop-nonce hands out with its use_dpop_nonce to a proof without one. */
+async function firstNonce(context: BindingContext, token: string): Promise<string> {
+  const first = await context.send(
+    'GET',
+    '/dpop-nonce',
+    (await dpopCall(context, '/dpop-nonce', { token })).headers,
+  )
+  const nonce = first.headers['dpop-nonce']
+  if (first.status !== 401 || nonce === undefined) throw new Error('no nonce was handed out')
+  return nonce
+}
+
 const dpopOk = {
   status: 200,
   wwwAuthenticate: undefined,
@@ -503,13 +515,7 @@ export const BINDING_SCENARIOS: readonly BindingScenario[] = [
     path: '/dpop-nonce',
     run: async (context) => {
       const token = await dpopBound(context)
-      const first = await context.send(
-        'GET',
-        '/dpop-nonce',
-        (await dpopCall(context, '/dpop-nonce', { token })).headers,
-      )
-      const nonce = first.headers['dpop-nonce']
-      if (first.status !== 401 || nonce === undefined) throw new Error('no nonce was handed out')
+      const nonce = await firstNonce(context, token)
       return context.send(
         'GET',
         '/dpop-nonce',
@@ -523,13 +529,7 @@ export const BINDING_SCENARIOS: readonly BindingScenario[] = [
     path: '/dpop-nonce-later',
     run: async (context) => {
       const token = await dpopBound(context)
-      const first = await context.send(
-        'GET',
-        '/dpop-nonce',
-        (await dpopCall(context, '/dpop-nonce', { token })).headers,
-      )
-      const nonce = first.headers['dpop-nonce']
-      if (first.status !== 401 || nonce === undefined) throw new Error('no nonce was handed out')
+      const nonce = await firstNonce(context, token)
       const later = await context.send(
         'GET',
         '/dpop-nonce-later',
