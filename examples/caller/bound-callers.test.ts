@@ -4,7 +4,7 @@
  * trip) and mutual TLS (a certificate-bound token, the API served over HTTPS asking for client
  * certificates). A stolen token, used without its key or certificate, is refused.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -98,6 +98,7 @@ describe('a caller with a client certificate (tls_client_auth) against the order
   let withStranger: Agent
   const servers: Array<{ name: string; url: string; server: Server }> = []
   let env: Record<string, string>
+  let dir: string | undefined
 
   beforeAll(async () => {
     pki = await createTestCertificates()
@@ -126,7 +127,7 @@ describe('a caller with a client certificate (tls_client_auth) against the order
       servers.push({ name, url: running.url.replace('http:', 'https:'), server })
     }
     // The caller reads its certificate from files, as it would in production.
-    const dir = mkdtempSync(join(tmpdir(), 'm2m-guard-caller-'))
+    dir = mkdtempSync(join(tmpdir(), 'm2m-guard-caller-'))
     for (const [file, pem] of [
       ['billing.crt', billing.cert],
       ['billing.key', billing.key],
@@ -150,6 +151,7 @@ describe('a caller with a client certificate (tls_client_auth) against the order
     await trusting?.close()
     await withStranger?.close()
     await issuer?.close()
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
   })
 
   it('lists orders with a certificate-bound token; the token from another certificate is refused', async () => {

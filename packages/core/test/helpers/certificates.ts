@@ -1,7 +1,8 @@
 /**
  * Throwaway X.509 certificates for tests, made by the openssl command line:
- * a CA, and certificates it signs (PEM and DER), in a temporary directory
- * removed when the test process ends.
+ * a CA, and certificates it signs (PEM and DER). Each certificate is made in
+ * a temporary directory removed as soon as its files are read: a test
+ * worker may be stopped without its 'exit' event, which left them behind.
  */
 import { execFileSync } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
@@ -18,18 +19,6 @@ export interface TestCertificate {
   x509: X509Certificate
 }
 
-let directory: string | undefined
-let counter = 0
-
-function workDirectory(): string {
-  if (directory === undefined) {
-    const made = mkdtempSync(join(tmpdir(), 'm2m-guard-certs-'))
-    directory = made
-    process.once('exit', () => rmSync(made, { recursive: true, force: true }))
-  }
-  return directory
-}
-
 function openssl(args: string[]): void {
   execFileSync('openssl', args, { stdio: 'pipe', timeout: 20_000 })
 }
@@ -40,8 +29,21 @@ export function makeCertificate(
   issuer?: TestCertificate,
   options: { ca?: boolean; san?: string } = {},
 ): TestCertificate {
-  const dir = workDirectory()
-  const name = join(dir, `cert-${++counter}`)
+  const dir = mkdtempSync(join(tmpdir(), 'm2m-guard-certs-'))
+  try {
+    return makeIn(dir, commonName, issuer, options)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+function makeIn(
+  dir: string,
+  commonName: string,
+  issuer: TestCertificate | undefined,
+  options: { ca?: boolean; san?: string },
+): TestCertificate {
+  const name = join(dir, 'cert')
   openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${name}.key`])
   const extensions = [
     options.ca === true ? 'basicConstraints=critical,CA:TRUE' : 'basicConstraints=critical,CA:FALSE',
@@ -63,7 +65,7 @@ export function makeCertificate(
       ...extensions.flatMap((extension) => ['-addext', extension]),
     ])
   } else {
-    const issuerName = join(dir, `issuer-${counter}`)
+    const issuerName = join(dir, 'issuer')
     writeFileSync(`${issuerName}.pem`, issuer.pem)
     writeFileSync(`${issuerName}.key`, issuer.keyPem)
     writeFileSync(`${name}.ext`, `${extensions.join('\n')}\n`)
