@@ -133,6 +133,47 @@ describe.each([
     expect(invoices.verifications()).toBe(1)
   })
 
+  it('passes a reused token from the cache; refuses it on a route it falls short of, and once expired', async () => {
+    let now = Date.now()
+    const { verifier, verifications } = countingVerifier(server, { tokenCache: 100, clock: () => now })
+    const guard = createGuard(verifier)
+    const seen: unknown[] = []
+    const app = framework()
+    app.get('/orders', guard.require({ scopes: ['orders:read'] }), (req, res) => {
+      res.json({ clientId: req.auth.clientId })
+    })
+    app.get('/reports', guard.require({ scopes: ['reports:read'] }), (req, res) => {
+      res.json({ clientId: req.auth.clientId })
+    })
+    app.get('/fails', guard.require({ scopes: ['orders:read'] }), () => {
+      throw new Error('handler failed')
+    })
+    app.use(((err, _req, res, _next) => {
+      seen.push(err)
+      res.status(500).json({ error: 'internal' })
+    }) as ErrorRequestHandler)
+    const token = await bearer({
+      client_id: 'billing',
+      scope: 'orders:read',
+      exp: Math.floor(now / 1000) + 60,
+    })
+    for (let call = 0; call < 3; call++) {
+      const response = await request(app).get('/orders').set('Authorization', token)
+      expect(response.status).toBe(200)
+      expect(response.body).toEqual({ clientId: 'billing' })
+    }
+    expect(verifications()).toBe(1)
+    for (let call = 0; call < 2; call++) {
+      expect((await request(app).get('/reports').set('Authorization', token)).status).toBe(403)
+      expect((await request(app).get('/fails').set('Authorization', token)).status).toBe(500)
+    }
+    expect(seen).toHaveLength(2)
+    now += 120_000
+    const expired = await request(app).get('/orders').set('Authorization', token)
+    expect(expired.status).toBe(401)
+    expect(expired.headers['www-authenticate']).toMatch(/error="invalid_token"/)
+  })
+
   it("with onError: 'next', hands the AuthError to the app's error handler", async () => {
     const guard = createGuard({ verifier: countingVerifier(server).verifier, onError: 'next' })
     const seen: unknown[] = []

@@ -143,6 +143,45 @@ describe.each([
     })
   })
 
+  it('passes a reused token from the cache; refuses it on a route it falls short of, and once expired', async () => {
+    let now = Date.now()
+    const { verifier, verifications } = countingVerifier(server, { tokenCache: 100, clock: () => now })
+    const instance = app()
+    await instance.register(m2mGuard, { verifier })
+    instance.get('/orders', { config: { m2m: { scopes: ['orders:read'] } } }, async (request) => ({
+      clientId: request.auth.clientId,
+    }))
+    instance.get(
+      '/reports',
+      { preHandler: instance.m2mGuard.require({ scopes: ['reports:read'] }) },
+      async (request) => ({ clientId: request.auth.clientId }),
+    )
+    instance.get('/fails', { config: { m2m: { scopes: ['orders:read'] } } }, async () => {
+      throw new Error('handler failed')
+    })
+    const authorization = await bearer({
+      client_id: 'billing',
+      scope: 'orders:read',
+      exp: Math.floor(now / 1000) + 60,
+    })
+    for (let call = 0; call < 3; call++) {
+      const response = await instance.inject({ url: '/orders', headers: { authorization } })
+      expect(response.statusCode).toBe(200)
+      expect(response.json()).toEqual({ clientId: 'billing' })
+    }
+    expect(verifications()).toBe(1)
+    for (let call = 0; call < 2; call++) {
+      expect((await instance.inject({ url: '/reports', headers: { authorization } })).statusCode).toBe(403)
+      const failed = await instance.inject({ url: '/fails', headers: { authorization } })
+      expect(failed.statusCode).toBe(500)
+      expect(failed.json().message).toBe('handler failed')
+    }
+    now += 120_000
+    const expired = await instance.inject({ url: '/orders', headers: { authorization } })
+    expect(expired.statusCode).toBe(401)
+    expect(expired.headers['www-authenticate']).toMatch(/error="invalid_token"/)
+  })
+
   it('verifies once when guards of the same verifier are stacked; another verifier verifies again', async () => {
     const orders = countingVerifier(server)
     const invoices = countingVerifier(server, { audience: 'https://invoices.example' })

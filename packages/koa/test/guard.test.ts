@@ -99,6 +99,53 @@ describe.each([
     expect(verifications()).toBe(1)
   })
 
+  it('passes a reused token from the cache; refuses it on a route it falls short of, and once expired', async () => {
+    let now = Date.now()
+    const { verifier, verifications } = countingVerifier(server, { tokenCache: 100, clock: () => now })
+    const guard = createGuard(verifier)
+    const seen: unknown[] = []
+    const router = new Router()
+    router.get('/orders', guard.require({ scopes: ['orders:read'] }), (ctx) => {
+      ctx.body = { clientId: ctx.state.auth.clientId }
+    })
+    router.get('/reports', guard.require({ scopes: ['reports:read'] }), (ctx) => {
+      ctx.body = { clientId: ctx.state.auth.clientId }
+    })
+    router.get('/fails', guard.require({ scopes: ['orders:read'] }), () => {
+      throw new Error('handler failed')
+    })
+    const app = new App()
+      .use(async (ctx, next) => {
+        try {
+          await next()
+        } catch (error) {
+          seen.push(error)
+          ctx.status = 500
+        }
+      })
+      .use(router.routes())
+    const token = await bearer({
+      client_id: 'billing',
+      scope: 'orders:read',
+      exp: Math.floor(now / 1000) + 60,
+    })
+    for (let call = 0; call < 3; call++) {
+      const response = await serve(app).get('/orders').set('Authorization', token)
+      expect(response.status).toBe(200)
+      expect(response.body).toEqual({ clientId: 'billing' })
+    }
+    expect(verifications()).toBe(1)
+    for (let call = 0; call < 2; call++) {
+      expect((await serve(app).get('/reports').set('Authorization', token)).status).toBe(403)
+      expect((await serve(app).get('/fails').set('Authorization', token)).status).toBe(500)
+    }
+    expect(seen.map((error) => (error as Error).message)).toEqual(['handler failed', 'handler failed'])
+    now += 120_000
+    const expired = await serve(app).get('/orders').set('Authorization', token)
+    expect(expired.status).toBe(401)
+    expect(expired.headers['www-authenticate']).toMatch(/error="invalid_token"/)
+  })
+
   it('verifies again a request authenticated by another verifier', async () => {
     const orders = countingVerifier(server)
     const invoices = countingVerifier(server, { audience: 'https://invoices.example' })
