@@ -138,6 +138,79 @@ describe('diagnostics channels', () => {
 })
 
 describe('observeVerifier', () => {
+  it('reports a reused token as soon as the call returns, untimed (durationMs 0), after its token_cache_hit', async () => {
+    const verifier = verifierOf()
+    const token = await server.sign()
+    const first = await verifier.authenticate(`Bearer ${token}`)
+    const seen: ObservedEvent[] = []
+    const stop = observeVerifier(verifier, (event) => void seen.push(event))
+    const request = {
+      method: 'GET',
+      url: 'https://orders.example.com/',
+      headers: { authorization: `Bearer ${token}` },
+    }
+    const calls = [
+      verifier.authenticate(`Bearer ${token}`, { scopes: ['orders:read'] }),
+      verifier.authorize(request, { scopes: ['orders:read'] }),
+      verifier.authenticateRequest(request),
+      verifier.authorize(undefined, { scopes: ['orders:read'] }, first),
+    ]
+    // Accepted without waiting: every event is already there, before anything settles.
+    expect(seen.map((event) => event.type)).toEqual([
+      'token_cache_hit',
+      'verification',
+      'token_cache_hit',
+      'verification',
+      'token_cache_hit',
+      'verification',
+      'verification',
+    ])
+    expect(seen.filter((event) => event.type === 'verification')).toEqual(
+      Array(4).fill({
+        type: 'verification',
+        outcome: 'accepted',
+        issuer: server.issuer,
+        clientId: 'billing',
+        reason: undefined,
+        status: 200,
+        durationMs: 0,
+      }),
+    )
+    // What callers receive does not change: the same result, as a settled promise.
+    for (const auth of await Promise.all(calls)) expect(auth).toBe(first)
+    stop()
+  })
+
+  it('reports a reused token refused by the requirement, and new tokens timed, once each settles', async () => {
+    const verifier = verifierOf()
+    const token = await server.sign()
+    await verifier.authenticate(`Bearer ${token}`)
+    const seen: ObservedEvent[] = []
+    const stop = observeVerifier(verifier, (event) => void seen.push(event))
+    const refused = verifier.authenticate(`Bearer ${token}`, { scopes: ['orders:write'] })
+    // A refusal is reported once its promise settles, as every other (before the caller resumes).
+    expect(seen.map((event) => event.type)).toEqual(['token_cache_hit', 'token_rejected'])
+    await expect(refused).rejects.toMatchObject({ reason: 'insufficient_scope', status: 403 })
+    const fresh = verifier.authenticate(`Bearer ${await server.sign()}`)
+    await expect(fresh).resolves.toMatchObject({ clientId: 'billing' })
+    await expect(verifier.authenticate('Basic abc')).rejects.toMatchObject({ status: 401 })
+    stop()
+    const verifications = seen.filter((event) => event.type === 'verification')
+    expect(verifications).toMatchObject([
+      {
+        outcome: 'rejected',
+        reason: 'insufficient_scope',
+        issuer: server.issuer,
+        clientId: 'billing',
+        durationMs: 0,
+      },
+      { outcome: 'accepted', issuer: server.issuer, clientId: 'billing' },
+      { outcome: 'rejected', issuer: undefined },
+    ])
+    // A new token's signature check takes time: it is measured from the call to its verdict.
+    expect(verifications[1]?.type === 'verification' && verifications[1].durationMs > 0).toBe(true)
+  })
+
   it('refuses what is not a verifier made by createVerifier', () => {
     expect(() => observeVerifier({}, () => {})).toThrow(/"verifier" must be a verifier/)
     expect(() => observeVerifier(verifierOf(), 'x' as never)).toThrow(/"listener" must be a function/)
