@@ -102,6 +102,18 @@ export interface Guard {
    */
   respond(error: AuthError): Response
   /**
+   * The headers a successful answer to `request` must carry, after
+   * {@link Guard.authenticate} passed it: today only RFC 9449 §8.2's next
+   * `DPoP-Nonce`, when `dpop.nonce` is on and the client's nonce is in its
+   * last window (so a client that keeps calling never meets
+   * `use_dpop_nonce`). Usually empty. `protect()` sets them itself.
+   *
+   * @example
+   * const auth = await guard.authenticate(request, { scopes: ['orders:read'] })
+   * return Response.json({ client: auth.clientId }, { headers: guard.responseHeaders(request) })
+   */
+  responseHeaders(request: Request): Record<string, string>
+  /**
    * Wraps `handler` so that it runs only for requests whose token is valid
    * and meets `requirement` (omitted: authenticates only). Throws a TypeError
    * at once if `requirement` is malformed.
@@ -166,6 +178,11 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
     }
   }
 
+  function responseHeaders(request: Request): Record<string, string> {
+    const nonce = dpopNonceFor(request)
+    return nonce === undefined ? {} : { 'DPoP-Nonce': nonce }
+  }
+
   function metadata(): MetadataHandler {
     const route = requiredMetadataRoute(verifier)
     const serve = (request: Request) => {
@@ -178,7 +195,7 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
     return Object.assign(serve, { path: route.path })
   }
 
-  return { verifier, authenticate, respond, protect, metadata }
+  return { verifier, authenticate, respond, responseHeaders, protect, metadata }
 }
 
 /**

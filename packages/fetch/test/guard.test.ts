@@ -2,6 +2,7 @@ import { AuthError, createGuard, respond, type Verifier } from '@m2m-guard/fetch
 import type { AuthServer } from '@m2m-guard/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AUDIENCE, countingVerifier, startIssuer } from '../../../test/support/counting-verifier.js'
+import { createDpopKey } from '../../core/test/helpers/dpop.js'
 
 let server: AuthServer
 beforeAll(async () => {
@@ -217,3 +218,60 @@ describe('metadata', () => {
     )
   })
 })
+
+describe('responseHeaders', () => {
+  const secret = 'a nonce secret of thirty-two bytes or more'
+  const url = 'https://orders.example/orders'
+
+  it("carries RFC 9449 §8.2's next DPoP-Nonce when the client's nonce is in its last window", async () => {
+    const now = Date.now()
+    const options = { issuer: server.issuer, audience: AUDIENCE, jwksUri: server.jwksUri }
+    const guard = createGuard({ ...options, clock: () => now, dpop: { nonce: { secret } } })
+    // The same API one nonce window (60 s) later.
+    const later = createGuard({ ...options, clock: () => now + 60_000, dpop: { nonce: { secret } } })
+    const key = await createDpopKey()
+    const token = await server.mint({ client_id: 'billing', scope: 'orders:read', cnf: { jkt: key.jkt } })
+    const call = async (iat: number, claims: Record<string, unknown> = {}) =>
+      new Request(url, {
+        headers: {
+          authorization: `DPoP ${token}`,
+          dpop: await key.proof({ method: 'GET', url, token, iat }, claims),
+        },
+      })
+    const seconds = Math.floor(now / 1000)
+
+    const refusal = await guard.authenticate(await call(seconds)).catch((error: unknown) => error)
+    expect(refusal).toBeInstanceOf(AuthError)
+    expect((refusal as AuthError).body.error).toBe('use_dpop_nonce')
+    const nonce = headerOf((refusal as AuthError).headers, 'dpop-nonce')
+    expect(nonce).toMatch(/^[\w-]+$/)
+
+    // A current nonce: nothing to add.
+    const current = await call(seconds, { nonce })
+    expect((await guard.authenticate(current)).clientId).toBe('billing')
+    expect(guard.responseHeaders(current)).toEqual({})
+
+    // One window later the same nonce still passes, and the answer hands out the next one.
+    const ageing = await call(seconds + 60, { nonce })
+    expect((await later.authenticate(ageing)).clientId).toBe('billing')
+    const { 'DPoP-Nonce': next, ...others } = later.responseHeaders(ageing)
+    expect(others).toEqual({})
+    expect(next).toMatch(/^[\w-]+$/)
+    expect(next).not.toBe(nonce)
+    const renewed = await call(seconds + 60, { nonce: next })
+    expect((await later.authenticate(renewed)).clientId).toBe('billing')
+    expect(later.responseHeaders(renewed)).toEqual({})
+  })
+
+  it('is empty for a Bearer request and for a request never authenticated', async () => {
+    const guard = createGuard(countingVerifier(server).verifier)
+    const request = await call({ client_id: 'billing', scope: 'orders:read' })
+    expect(guard.responseHeaders(request)).toEqual({})
+    await guard.authenticate(request)
+    expect(guard.responseHeaders(request)).toEqual({})
+  })
+})
+
+function headerOf(headers: Readonly<Record<string, string>>, name: string): string | undefined {
+  return Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1]
+}
