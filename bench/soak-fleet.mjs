@@ -26,12 +26,11 @@
  * does; nothing forged or expired passes; no unhandled rejection; each
  * instance's heap after GC is flat over the second half of the run.
  */
-import { fork, spawn } from 'node:child_process'
+import { fork } from 'node:child_process'
 import { createHash, generateKeyPairSync, randomUUID, sign } from 'node:crypto'
 import { once } from 'node:events'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { loadavg, tmpdir } from 'node:os'
+import { loadavg } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -103,48 +102,6 @@ async function api() {
 
 // --- redis-server, the issuer, the load (this process) -----------------------
 
-async function freePort() {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address()
-  server.close()
-  await once(server, 'close')
-  return port
-}
-
-/** A redis-server on a free port, persistence off; resolves once it accepts connections. */
-async function startRedis() {
-  const port = await freePort()
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir()],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  )
-  const exited = once(child, 'exit')
-  let output = ''
-  await Promise.race([
-    new Promise((resolve) =>
-      child.stdout.on('data', (chunk) => {
-        output += chunk
-        if (output.includes('Ready to accept connections')) resolve()
-      }),
-    ),
-    once(child, 'error').then(([error]) => Promise.reject(error)),
-    exited.then(() => Promise.reject(new Error(`redis-server exited:\n${output}`))),
-    new Promise((_, reject) =>
-      setTimeout(() => reject(new Error('redis-server did not start')), 10_000).unref(),
-    ),
-  ])
-  child.stdout.resume()
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM')
-      await exited
-    },
-  }
-}
-
 /** A DPoP key of the caller, and proofs for the public URL of the fleet. */
 function dpopKey() {
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
@@ -187,7 +144,8 @@ async function main() {
   let unhandled = 0
   process.on('unhandledRejection', () => unhandled++)
   const { createAuthServer } = await import('@m2m-guard/testing')
-  const redis = await startRedis()
+  const { startRedisServer } = await import('./dist/redis-server.js')
+  const redis = await startRedisServer()
   const issuer = await createAuthServer({
     audience: AUDIENCE,
     tokenLifetime: 3600,

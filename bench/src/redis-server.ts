@@ -1,10 +1,18 @@
 /**
- * A real redis-server for the replay-store rows: started on a free port of
- * 127.0.0.1 with persistence off, awaited until it answers PING, stopped at
- * the end of the suite (killed if it will not stop, and on exit). The same
- * recipe as test/support/redis-server.ts, which the bench cannot import (it
- * is TypeScript that vitest runs from source). Without redis-server on the
- * PATH the bench reports why instead of a number.
+ * A real redis-server for the tests, the bench's replay-store rows and the
+ * fleet soak: started on a free port of 127.0.0.1 with persistence off,
+ * awaited until it answers PING, and stopped (killed if it will not stop, and
+ * on exit). Without redis-server on the PATH it rejects with a
+ * {@link RedisUnavailableError}: the bench then reports why instead of a
+ * number, and a test fails (never skips). `.ci/run` installs redis-server.
+ * Here, in bench/src, because the bench compiles only its own sources;
+ * test/support/redis-server.ts re-exports it.
+ *
+ * ```ts
+ * const redis = await startRedisServer()
+ * afterAll(() => redis.stop())
+ * const client = await createClient({ url: redis.url }).connect()
+ * ```
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -12,22 +20,39 @@ import { createServer, connect as tcpConnect } from 'node:net'
 import { tmpdir } from 'node:os'
 
 export interface RedisServer {
+  readonly port: number
   /** `redis://127.0.0.1:<port>` */
   readonly url: string
+  /** Whether the process is still running. */
+  readonly running: boolean
+  /** Stops the server (SIGTERM, then SIGKILL after 5 s) and resolves when the process has exited. */
   stop(): Promise<void>
 }
 
-/** Why there is no redis-server to measure against (ENOENT: not installed). */
+/** Why there is no redis-server to start (ENOENT: not installed). */
 export class RedisUnavailableError extends Error {
   override name = 'RedisUnavailableError'
 }
 
 const START_TIMEOUT_MS = 10_000
 const STOP_TIMEOUT_MS = 5_000
+const START_ATTEMPTS = 3
 
-/** Starts a redis-server; rejects with a {@link RedisUnavailableError} if none is installed. */
+/** Starts a redis-server; retries on another port if the free port was taken in between. */
 export async function startRedisServer(): Promise<RedisServer> {
-  const port = await freePort()
+  let lastError: unknown
+  for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
+    try {
+      return await startOn(await freePort())
+    } catch (error) {
+      if (error instanceof RedisUnavailableError) throw error
+      lastError = error
+    }
+  }
+  throw lastError
+}
+
+async function startOn(port: number): Promise<RedisServer> {
   const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir()],
@@ -35,7 +60,7 @@ export async function startRedisServer(): Promise<RedisServer> {
   )
   let output = ''
   const keep = (chunk: Buffer) => {
-    if (output.length < 10_000) output += chunk.toString()
+    if (output.length < 20_000) output += chunk.toString()
   }
   child.stdout?.on('data', keep)
   child.stderr?.on('data', keep)
@@ -52,7 +77,9 @@ export async function startRedisServer(): Promise<RedisServer> {
       once(child, 'error').then(([error]) =>
         Promise.reject(
           (error as NodeJS.ErrnoException).code === 'ENOENT'
-            ? new RedisUnavailableError('redis-server is not installed: apt-get install -y redis-server')
+            ? new RedisUnavailableError(
+                'redis-server is not installed: apt-get install -y redis-server (.ci/run does)',
+              )
             : error,
         ),
       ),
@@ -63,7 +90,14 @@ export async function startRedisServer(): Promise<RedisServer> {
     await exited
     throw error
   }
-  return { url: `redis://127.0.0.1:${port}`, stop: () => stop(child, exited) }
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    get running() {
+      return child.exitCode === null && child.signalCode === null
+    },
+    stop: () => stop(child, exited),
+  }
 }
 
 async function stop(child: ChildProcess, exited: Promise<void>): Promise<void> {
