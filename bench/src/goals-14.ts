@@ -6,10 +6,10 @@
 import { type EventLoopResult, heldPerRequest } from './event-loop-child.js'
 import type { Measurements, Verdict } from './goals.js'
 import { httpWithFeatures, requestPath } from './goals-request-path.js'
-import { type Framework, isPeer, VARIANTS } from './http-server.js'
+import { type Framework, isPeer, OURS_NEW_TOKENS, VARIANTS } from './http-server.js'
 import type { Cell } from './in-process.js'
-import { formatRatio } from './measure.js'
-import { cellRatio, fastestPeer, findHttp, p99s, pairedRatio, rps } from './ratios.js'
+import { formatCount, formatRatio } from './measure.js'
+import { cacheCounts, cellRatio, fastestPeer, findHttp, p99s, pairedRatio, rps } from './ratios.js'
 
 const NEW_TOKEN_ALGS = ['RS256', 'ES256']
 
@@ -75,8 +75,32 @@ function eventLoop(results: EventLoopResult[]): Verdict {
   }
 }
 
-function http(cells: NonNullable<Measurements['http']>): Verdict[] {
+type HttpCells = NonNullable<Measurements['http']>
+
+/** m2m-guard's `variant` ÷ the best peer (the one it leads by the least) on distinct tokens, repeat by repeat. */
+function vsBestPeer(cells: HttpCells, framework: Framework, variant: string) {
+  const ours = findHttp(cells, framework, variant, 'distinct-tokens')
+  const ratios = VARIANTS[framework].filter(isPeer).flatMap((peerVariant) => {
+    const peer = findHttp(cells, framework, peerVariant, 'distinct-tokens')
+    return ours && peer
+      ? [{ variant: peerVariant, ratio: pairedRatio(rps(ours.samples), rps(peer.samples)) }]
+      : []
+  })
+  return ratios.length === 0 ? undefined : ratios.reduce((a, b) => (b.ratio < a.ratio ? b : a))
+}
+
+/** `99.9% of 37,000` hits, from the counts the server reported, or why there are none. */
+function hitRate(cells: HttpCells, framework: Framework, variant: string): string {
+  const cell = findHttp(cells, framework, variant, 'distinct-tokens')
+  const counts = cell && cacheCounts(cell)
+  if (counts === undefined) return 'cache not counted'
+  const total = counts.hits + counts.misses
+  return `cache hits ${((100 * counts.hits) / Math.max(1, total)).toFixed(1)}% of ${formatCount(total)}`
+}
+
+function http(cells: HttpCells): Verdict[] {
   const distinct: string[] = []
+  const allNew: string[] = []
   const reused: string[] = []
   let distinctMet = true
   let reusedMet = true
@@ -89,25 +113,25 @@ function http(cells: NonNullable<Measurements['http']>): Verdict[] {
       if (!(throughput >= 0.95 && latency <= 1.1)) reusedMet = false
       reused.push(`${framework}: ${formatRatio(throughput)} req/s, p99 ${formatRatio(latency)}`)
     }
-    const oursDistinct = findHttp(cells, framework, 'm2m-guard', 'distinct-tokens')
-    const peers = VARIANTS[framework].filter(isPeer)
-    const ratios = peers.flatMap((variant) => {
-      const peer = findHttp(cells, framework, variant, 'distinct-tokens')
-      return oursDistinct && peer
-        ? [{ variant, ratio: pairedRatio(rps(oursDistinct.samples), rps(peer.samples)) }]
-        : []
-    })
-    if (ratios.length === 0) continue
-    // The best peer is the one m2m-guard leads by the least.
-    const best = ratios.reduce((a, b) => (b.ratio < a.ratio ? b : a))
+    const newTokens = vsBestPeer(cells, framework, OURS_NEW_TOKENS)
+    if (newTokens)
+      allNew.push(
+        `${framework}: ${formatRatio(newTokens.ratio)} ${newTokens.variant} (${hitRate(cells, framework, OURS_NEW_TOKENS)})`,
+      )
+    const best = vsBestPeer(cells, framework, 'm2m-guard')
+    if (best === undefined) continue
     if (!(best.ratio >= 1.5)) distinctMet = false
-    distinct.push(`${framework}: ${formatRatio(best.ratio)} ${best.variant}`)
+    distinct.push(
+      `${framework}: ${formatRatio(best.ratio)} ${best.variant} (${hitRate(cells, framework, 'm2m-guard')})`,
+    )
   }
   return [
     {
       goal: 'HTTP, 10,000 distinct tokens: ≥ 1.5× the best peer middleware on each framework',
       met: distinct.length > 0 && distinctMet,
-      detail: `m2m-guard ÷ best peer, req/s: ${distinct.join('; ')}`,
+      detail:
+        `judged: 10,000 clients each reusing its token, every one in m2m-guard's cache (sized for the pool, warmed); m2m-guard ÷ best peer, req/s: ${distinct.join('; ')}. ` +
+        `Not judged, the worst case: every token new to m2m-guard (its cache half the pool), as to the peers, which keep none: ${allNew.length > 0 ? allNew.join('; ') : 'not measured'}`,
     },
     {
       goal: 'HTTP, reused token: ≥ 0.95× bare req/s and p99 ≤ 1.1× bare (Express, Koa, Fastify)',

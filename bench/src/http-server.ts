@@ -4,8 +4,10 @@
  * requiring the `orders:read` scope. Listens on 127.0.0.1:0 and reports its
  * port over IPC; the parent drives it with autocannon.
  */
+import diagnostics from 'node:diagnostics_channel'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { CHANNELS } from '@m2m-guard/core/observe'
 import type { RequestHandler } from 'express'
 import type Koa from 'koa'
 import { requireScope } from './contenders.js'
@@ -23,6 +25,8 @@ export interface ServerSpec {
   issuer: string
   jwksUri: string
   alg: string
+  /** m2m-guard's token cache size (plain and new-token variants); the parent sizes it to the workload. */
+  tokenCache?: number | undefined
 }
 
 /**
@@ -32,23 +36,32 @@ export interface ServerSpec {
  */
 export const OURS_WITH = ['m2m-guard-usage', 'm2m-guard-otel'] as const
 
+/**
+ * Plain m2m-guard with a token cache half the size of the distinct-token
+ * pool, so that every token is new to it (the worst case; informational).
+ * Measured on the distinct tokens only. Plain `m2m-guard` gets a cache that
+ * holds the whole pool: 10,000 clients, each reusing its token.
+ */
+export const OURS_NEW_TOKENS = 'm2m-guard-new-tokens'
+
 /** The variants each framework is measured with: bare, ours (plain and with features), and the peers users pick for it. */
 export const VARIANTS: Record<Framework, string[]> = {
-  express: ['bare', 'm2m-guard', ...OURS_WITH, 'express-oauth2-jwt-bearer', 'express-jwt'],
-  koa: ['bare', 'm2m-guard', ...OURS_WITH, 'koa-jwt'],
-  fastify: ['bare', 'm2m-guard', ...OURS_WITH, 'fastify-jwt'],
+  express: ['bare', 'm2m-guard', OURS_NEW_TOKENS, ...OURS_WITH, 'express-oauth2-jwt-bearer', 'express-jwt'],
+  koa: ['bare', 'm2m-guard', OURS_NEW_TOKENS, ...OURS_WITH, 'koa-jwt'],
+  fastify: ['bare', 'm2m-guard', OURS_NEW_TOKENS, ...OURS_WITH, 'fastify-jwt'],
 }
 
 /** How the report names a variant: its id, or what the feature is. */
 export function variantLabel(variant: string): string {
+  if (variant === OURS_NEW_TOKENS) return 'm2m-guard, token cache half the pool (every token new)'
   if (variant === 'm2m-guard-usage') return 'm2m-guard, usage: true'
   if (variant === 'm2m-guard-otel') return 'm2m-guard, @m2m-guard/otel metrics (SDK with a reader)'
   return variant
 }
 
-/** Whether `variant` is m2m-guard, plain or with a feature. */
+/** Whether `variant` is m2m-guard, plain, with a feature, or with a cache too small for the pool. */
 export const isOurs = (variant: string) =>
-  variant === 'm2m-guard' || (OURS_WITH as readonly string[]).includes(variant)
+  variant === 'm2m-guard' || variant === OURS_NEW_TOKENS || (OURS_WITH as readonly string[]).includes(variant)
 
 /** Whether `variant` is another library's middleware. */
 export const isPeer = (variant: string) => variant !== 'bare' && !isOurs(variant)
@@ -58,7 +71,8 @@ const requirement = { scopes: [SCOPE] }
 /** The guard options of an m2m-guard variant: the plain options, or a verifier with the variant's feature. */
 async function guardOptions(spec: ServerSpec) {
   const options = { issuer: spec.issuer, audience: AUDIENCE, jwksUri: spec.jwksUri }
-  if (spec.variant === 'm2m-guard') return options
+  if (spec.variant === 'm2m-guard' || spec.variant === OURS_NEW_TOKENS)
+    return { ...options, tokenCache: spec.tokenCache }
   if (spec.variant === 'm2m-guard-usage') return { ...options, usage: true }
   if (spec.variant !== 'm2m-guard-otel') throw new Error(`unknown m2m-guard variant ${spec.variant}`)
   const [{ createVerifier }, { instrument }, { recordingMeterProvider }] = await Promise.all([
@@ -192,12 +206,50 @@ async function listen(spec: ServerSpec): Promise<number> {
   return (server.address() as AddressInfo).port
 }
 
-// The parent asks for this process's CPU time around each measurement: server CPU per
-// request is steadier than req/s on a shared machine, whose speed drifts.
+/** What the parent reads around each measurement: CPU time so far (µs), and token-cache events counted since `before`. */
+export interface Probe {
+  cpu: number
+  cacheHits?: number
+  cacheMisses?: number
+}
+
+/** `before` a measurement (counting token-cache events if asked) and `after` it. */
+export type ProbeRequest = { probe: 'before'; countCache: boolean } | { probe: 'after' }
+
+let hits = 0
+let misses = 0
+const countEvent = (message: unknown) => {
+  if ((message as { event?: { type?: string } }).event?.type === 'token_cache_hit') hits++
+  else misses++
+}
+let counting = false
+
+// The parent asks for this process's CPU time around each measurement (server CPU per
+// request is steadier than req/s on a shared machine, whose speed drifts) and, for
+// m2m-guard on distinct tokens, for its token cache's hits and misses: the figure
+// depends on them, so the report proves them. They are counted from core's
+// diagnostics channel only while asked (a subscriber costs each request a fraction
+// of a microsecond: the event object and its publication).
 process.on('message', (message: unknown) => {
-  if (message !== 'cpu') return
+  const request = (message as Partial<ProbeRequest> | undefined)?.probe
+  if (request === undefined) return
   const usage = process.cpuUsage()
-  process.send?.({ cpu: usage.user + usage.system })
+  const cpu = usage.user + usage.system
+  if (request === 'before') {
+    hits = 0
+    misses = 0
+    counting = (message as { countCache?: boolean }).countCache === true
+    if (counting) diagnostics.subscribe(CHANNELS.tokenCache, countEvent)
+    process.send?.({ probe: { cpu } satisfies Probe })
+    return
+  }
+  if (!counting) {
+    process.send?.({ probe: { cpu } satisfies Probe })
+    return
+  }
+  diagnostics.unsubscribe(CHANNELS.tokenCache, countEvent)
+  counting = false
+  process.send?.({ probe: { cpu, cacheHits: hits, cacheMisses: misses } satisfies Probe })
 })
 
 process.once('message', (spec: ServerSpec) => {

@@ -8,8 +8,8 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import autocannon from 'autocannon'
 import { createKey, signToken, signTokens } from './fixtures.js'
-import type { Framework, ServerSpec } from './http-server.js'
-import { OURS_WITH, VARIANTS } from './http-server.js'
+import type { Framework, Probe, ProbeRequest, ServerSpec } from './http-server.js'
+import { isOurs, OURS_NEW_TOKENS, OURS_WITH, VARIANTS } from './http-server.js'
 import { startJwksServer } from './jwks-server.js'
 
 export type HttpWorkload = 'reused-token' | 'distinct-tokens'
@@ -33,6 +33,9 @@ export interface HttpSample {
   /** ms, from every 2xx response's own timing (autocannon's histogram rounds to whole ms). */
   p99: number
   failures: number
+  /** m2m-guard on distinct tokens: its token cache's hits and misses during this measurement. */
+  cacheHits?: number
+  cacheMisses?: number
 }
 
 export interface HttpCell {
@@ -47,6 +50,12 @@ interface RunningServer {
   spec: ServerSpec
   child: ChildProcess
   url: string
+  /**
+   * The next distinct token this server gets. It carries on across measurements
+   * (never restarting at the first token), so each server cycles through the
+   * whole pool: which tokens its cache holds is then set by the cache's size alone.
+   */
+  cursor: number
 }
 
 async function startServer(spec: ServerSpec): Promise<RunningServer> {
@@ -62,19 +71,19 @@ async function startServer(spec: ServerSpec): Promise<RunningServer> {
     child.once('exit', (code) => reject(new Error(`${spec.framework}/${spec.variant} exited (${code})`)))
     child.send(spec)
   })
-  return { spec, child, url: `http://127.0.0.1:${port}/orders` }
+  return { spec, child, url: `http://127.0.0.1:${port}/orders`, cursor: 0 }
 }
 
-/** The server's CPU time so far, µs. */
-function serverCpu(server: RunningServer): Promise<number> {
+/** The server's CPU time so far (µs) and, after a measurement that counted them, its token-cache events. */
+function probe(server: RunningServer, request: ProbeRequest): Promise<Probe> {
   return new Promise((resolve) => {
-    const listener = (message: { cpu?: number }) => {
-      if (message.cpu === undefined) return
+    const listener = (message: { probe?: Probe }) => {
+      if (message.probe === undefined) return
       server.child.off('message', listener)
-      resolve(message.cpu)
+      resolve(message.probe)
     }
     server.child.on('message', listener)
-    server.child.send('cpu')
+    server.child.send(request)
   })
 }
 
@@ -85,10 +94,11 @@ async function load(
   options: { connections: number; durationSeconds?: number; amount?: number },
 ): Promise<HttpSample> {
   const { url } = server
-  const cpuBefore = await serverCpu(server)
-  let next = 0
-  const latencies: number[] = []
   const single = headers.length === 1
+  // Our token cache on distinct tokens decides the figure: its hits and misses are counted.
+  const countCache = !single && isOurs(server.spec.variant)
+  const before = await probe(server, { probe: 'before', countCache })
+  const latencies: number[] = []
   const instance = autocannon({
     url,
     connections: options.connections,
@@ -105,7 +115,10 @@ async function load(
             {
               setupRequest: (request: autocannon.Request) => ({
                 ...request,
-                headers: { ...request.headers, authorization: headers[next++ % headers.length] as string },
+                headers: {
+                  ...request.headers,
+                  authorization: headers[server.cursor++ % headers.length] as string,
+                },
               }),
             },
           ],
@@ -118,7 +131,8 @@ async function load(
     },
   )
   const result = await instance
-  const cpu = (await serverCpu(server)) - cpuBefore
+  const after = await probe(server, { probe: 'after' })
+  const cpu = after.cpu - before.cpu
   latencies.sort((a, b) => a - b)
   const seconds = (result.finish.getTime() - result.start.getTime()) / 1000
   return {
@@ -126,12 +140,32 @@ async function load(
     cpuPerRequest: cpu / Math.max(1, result['2xx']),
     p99: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? Number.NaN,
     failures: result.non2xx + result.errors,
+    ...(after.cacheHits === undefined ? {} : { cacheHits: after.cacheHits, cacheMisses: after.cacheMisses }),
   }
 }
 
-/** The variants with a feature are judged on the reused token (issue 14's figure); the rest run both workloads. */
+/**
+ * The variants with a feature are judged on the reused token (issue 14's figure);
+ * m2m-guard with a cache too small for the pool runs the distinct tokens only;
+ * the rest run both workloads.
+ */
 const runsWorkload = (variant: string, workload: HttpWorkload) =>
-  workload === 'reused-token' || !(OURS_WITH as readonly string[]).includes(variant)
+  variant === OURS_NEW_TOKENS
+    ? workload === 'distinct-tokens'
+    : workload === 'reused-token' || !(OURS_WITH as readonly string[]).includes(variant)
+
+/**
+ * m2m-guard's token cache for each variant: plain m2m-guard holds every
+ * distinct token and the reused one (twice the pool: 10,000 clients each
+ * reusing its token all stay cached); the new-token variant half the pool, so
+ * that, cycling through the pool, each token has left the cache before it
+ * comes back (every request a miss); the variants with a feature the default.
+ */
+function tokenCacheFor(variant: string, distinctTokens: number): number | undefined {
+  if (variant === 'm2m-guard') return 2 * (distinctTokens + 1)
+  if (variant === OURS_NEW_TOKENS) return Math.max(1, Math.floor(distinctTokens / 2))
+  return undefined
+}
 
 export async function runHttp(options: HttpOptions): Promise<HttpCell[]> {
   const key = createKey('RS256')
@@ -155,6 +189,7 @@ export async function runHttp(options: HttpOptions): Promise<HttpCell[]> {
         issuer: issuer.issuer,
         jwksUri: issuer.jwksUri,
         alg: key.alg,
+        tokenCache: tokenCacheFor(variant, options.distinctTokens),
       })),
     )
     // Started together (they only idle until their turn), and every one stopped in `finally`.
@@ -164,7 +199,8 @@ export async function runHttp(options: HttpOptions): Promise<HttpCell[]> {
     for (const server of servers) {
       const { framework, variant } = server.spec
       options.log(`http: warming ${framework}/${variant}`)
-      const warm = await load(server, reused, {
+      // The new-token variant never sees the reused token: it warms on the path it is measured on.
+      const warm = await load(server, variant === OURS_NEW_TOKENS ? distinct : reused, {
         connections: options.connections,
         ...(options.amount === undefined
           ? { durationSeconds: options.warmUpSeconds }
@@ -172,9 +208,15 @@ export async function runHttp(options: HttpOptions): Promise<HttpCell[]> {
       })
       if (warm.failures > 0)
         throw new Error(`${framework}/${variant} failed ${warm.failures} warm-up requests`)
-      // The one token cache among them (ours) holds every distinct token, as it would with 10,000 clients.
-      if (variant === 'm2m-guard')
-        await load(server, distinct, { connections: options.connections, amount: distinct.length })
+      // Plain m2m-guard's cache then holds every distinct token, as it would with 10,000 clients.
+      if (variant === 'm2m-guard') {
+        const fill = await load(server, distinct, {
+          connections: options.connections,
+          amount: distinct.length,
+        })
+        if (fill.failures > 0)
+          throw new Error(`${framework}/${variant} failed ${fill.failures} cache-filling requests`)
+      }
       for (const [workload] of workloads)
         if (runsWorkload(variant, workload)) cells.push({ framework, variant, workload, samples: [] })
     }

@@ -88,6 +88,11 @@ export function formatNumber(value: number): string {
   return value.toPrecision(3)
 }
 
+/** A count as `12,345` (also 0 and small counts, which formatNumber would print as `0.00`). */
+export function formatCount(value: number): string {
+  return Math.round(value).toLocaleString('en-US')
+}
+
 /**
  * A ratio as `1.23×` or `12.3×`; below 0.1, two significant digits (`0.0021×`),
  * because a cache hit against a signature check is a ratio of thousands and a

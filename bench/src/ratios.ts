@@ -64,6 +64,16 @@ export function findHttp(
   )
 }
 
+/** A cell's token-cache hits and misses summed over its repeats; undefined where none were counted. */
+export function cacheCounts(cell: HttpCell): { hits: number; misses: number } | undefined {
+  const counted = cell.samples.filter((sample) => sample.cacheHits !== undefined)
+  if (counted.length === 0) return undefined
+  return {
+    hits: counted.reduce((sum, sample) => sum + (sample.cacheHits ?? 0), 0),
+    misses: counted.reduce((sum, sample) => sum + (sample.cacheMisses ?? 0), 0),
+  }
+}
+
 export const rps = (samples: readonly HttpSample[]) => samples.map((sample) => sample.requestsPerSecond)
 export const p99s = (samples: readonly HttpSample[]) => samples.map((sample) => sample.p99)
 export const cpus = (samples: readonly HttpSample[]) => samples.map((sample) => sample.cpuPerRequest)

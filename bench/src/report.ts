@@ -5,11 +5,11 @@
 import { type EventLoopResult, heldPerRequest } from './event-loop-child.js'
 import { type Measurements, type Verdict, verdictMark } from './goals.js'
 import type { HttpCell, HttpWorkload } from './http.js'
-import { isPeer, VARIANTS, variantLabel } from './http-server.js'
+import { isPeer, OURS_NEW_TOKENS, VARIANTS, variantLabel } from './http-server.js'
 import type { Cell } from './in-process.js'
-import { formatNumber, formatRatio, summarize } from './measure.js'
+import { formatCount, formatNumber, formatRatio, summarize } from './measure.js'
 import type { MemoryResult } from './memory-child.js'
-import { cellRatio, cpus, findHttp, p99s, pairedRatio, rps } from './ratios.js'
+import { cacheCounts, cellRatio, cpus, findHttp, p99s, pairedRatio, rps } from './ratios.js'
 import { webSection } from './web.js'
 
 export interface RunInfo {
@@ -99,7 +99,15 @@ function httpSection(cells: HttpCell[]): string {
       "shares the 2 cores with the server, and this machine's speed drifts within seconds: CPU per request is " +
       'the steadier measure of what a middleware costs. m2m-guard with `usage: true` and with @m2m-guard/otel ' +
       "metrics (the SDK's MeterProvider with a reader) run on the reused token only: issue 14 asks that each keeps " +
-      'the reused-token figures.',
+      'the reused-token figures. Distinct tokens: autocannon sends each server the pool of distinct tokens in turn, ' +
+      "carrying on where the server's previous measurement stopped, so each server cycles through the whole pool. " +
+      'Plain m2m-guard is given a token cache twice the pool and warmed with one pass over it: 10,000 calling ' +
+      'clients, each reusing its token, every one of them already in the cache (the judged workload). "m2m-guard, ' +
+      'token cache half the pool" is the worst case, informational: cycling through a pool twice its cache, every ' +
+      'token has left the cache before it comes back, so every request is a new token, as it is for the peers, ' +
+      'which keep no token cache. "token cache hits / misses" are counted in the server process over all measured ' +
+      "repeats, from core's `m2m-guard:token-cache` diagnostics channel, subscribed only around m2m-guard's " +
+      'distinct-token measurements (the counting costs our rows a fraction of a microsecond per request, the peers nothing).',
     '',
   )
   for (const framework of Object.keys(VARIANTS) as (keyof typeof VARIANTS)[]) {
@@ -107,7 +115,9 @@ function httpSection(cells: HttpCell[]): string {
     for (const workload of ['reused-token', 'distinct-tokens'] as HttpWorkload[]) {
       const bare = findHttp(cells, framework, 'bare', workload)
       const ours = findHttp(cells, framework, 'm2m-guard', workload)
-      // A variant with a feature runs the reused token only: no row for it elsewhere.
+      const distinct = workload === 'distinct-tokens'
+      const oursNew = distinct ? findHttp(cells, framework, OURS_NEW_TOKENS, workload) : undefined
+      // A variant with a feature runs the reused token only, the new-token one distinct tokens only: no row elsewhere.
       const variants = VARIANTS[framework].filter(
         (variant) =>
           variant === 'bare' ||
@@ -118,7 +128,7 @@ function httpSection(cells: HttpCell[]): string {
       const rows = variants.map((variant) => {
         const cell = findHttp(cells, framework, variant, workload)
         if (cell === undefined || bare === undefined || ours === undefined)
-          return [variantLabel(variant), 'not run', '', '', '', '', '', '', '']
+          return [variantLabel(variant), 'not run', '', '', '', '', '', '', '', ...(distinct ? ['', ''] : [])]
         const throughput = summarize(rps(cell.samples))
         const latency = summarize(p99s(cell.samples))
         const failures = cell.samples.reduce((sum, sample) => sum + sample.failures, 0)
@@ -132,6 +142,14 @@ function httpSection(cells: HttpCell[]): string {
           `${cpu.median.toFixed(1)} (${cpu.min.toFixed(1)}–${cpu.max.toFixed(1)})`,
           formatRatio(pairedRatio(cpus(cell.samples), cpus(bare.samples))),
           variant === 'm2m-guard' ? '' : formatRatio(pairedRatio(rps(ours.samples), rps(cell.samples))),
+          ...(distinct
+            ? [
+                oursNew === undefined || variant === OURS_NEW_TOKENS
+                  ? ''
+                  : formatRatio(pairedRatio(rps(oursNew.samples), rps(cell.samples))),
+                cacheCountsText(cell),
+              ]
+            : []),
           String(failures),
         ]
       })
@@ -144,15 +162,24 @@ function httpSection(cells: HttpCell[]): string {
         'server CPU µs/req (min–max)',
         'CPU ÷ bare',
         'ours ÷ (req/s)',
+        ...(distinct ? ['ours, every token new ÷ (req/s)', 'token cache hits / misses'] : []),
         'non-2xx',
       ]
       out.push(
-        `### ${framework}, ${workload === 'reused-token' ? 'one reused token' : '10,000 distinct tokens cycled'}`,
+        `### ${framework}, ${distinct ? 'distinct tokens: every one in our cache (10,000 clients reusing theirs), and every one new' : 'one reused token'}`,
       )
       out.push('', table(head, rows), '')
     }
   }
   return out.join('\n')
+}
+
+/** `hits / misses (hit rate)` over a cell's repeats, or '' where nothing was counted (bare, the peers). */
+function cacheCountsText(cell: HttpCell): string {
+  const counts = cacheCounts(cell)
+  if (counts === undefined) return ''
+  const rate = (100 * counts.hits) / Math.max(1, counts.hits + counts.misses)
+  return `${formatCount(counts.hits)} / ${formatCount(counts.misses)} (${rate.toFixed(1)}% hits)`
 }
 
 function memorySection(memory: MemoryResult): string {

@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     settings.push(
       quick
         ? `HTTP: RS256, autocannon with 16 connections, ${options.amount} requests per server and workload.`
-        : `HTTP: RS256, autocannon with 16 connections, ${options.repeats} interleaved repeats of ${options.durationSeconds} s per server after ${options.warmUpSeconds} s of warm-up; ${options.distinctTokens} distinct tokens (m2m-guard's cache warmed with one pass over them; the peers have no token cache).`,
+        : `HTTP: RS256, autocannon with 16 connections, ${options.repeats} interleaved repeats of ${options.durationSeconds} s per server after ${options.warmUpSeconds} s of warm-up; ${options.distinctTokens} distinct tokens, each server cycling through them: plain m2m-guard with a token cache twice the pool, warmed with one pass over it (every token cached: 10,000 clients each reusing its token; judged), and m2m-guard with a cache half the pool (every token new, as to the peers, which keep no token cache; informational).`,
     )
     measurements.http = await runHttp({
       frameworks: ['express', 'koa', 'fastify'],
