@@ -3,7 +3,8 @@
  * ES256 proof on every call, with the replay store stubbed (proof
  * verification alone), with the in-memory store (the default), and with
  * @m2m-guard/redis `createRedisReplayStore` on a real redis-server that the
- * in-process suite starts for these rows (`openReplayRedis`). Each row is
+ * in-process suite starts for these rows (`startReplayRedis`; the row's own
+ * process connects to it). Each row is
  * judged against `ours` (the same reused token as plain Bearer) and one bare
  * ES256 signature check (goals-14.ts).
  */
@@ -16,31 +17,17 @@ import { type Contender, requireClient, type Setup } from './contenders.js'
 import { AUDIENCE, SCOPE, signToken } from './fixtures.js'
 import { RedisUnavailableError, startRedisServer } from './redis-server.js'
 
-/** The redis-server of a suite and one node-redis client on it, or why there is none. */
-export type ReplayRedis =
-  | { client: Parameters<typeof createRedisReplayStore>[0]; close(): Promise<void> }
-  | { unavailable: string; close(): Promise<void> }
+/** Where the suite's redis-server listens, or why there is none (plain data: handed to each contender's process). */
+export type ReplayRedis = { url: string } | { unavailable: string }
 
-/** Starts a redis-server and connects a client; without redis-server installed, says so instead. */
-export async function openReplayRedis(): Promise<ReplayRedis> {
-  let server: Awaited<ReturnType<typeof startRedisServer>>
+/** Starts the suite's redis-server; without redis-server installed, says so instead. */
+export async function startReplayRedis(): Promise<{ redis: ReplayRedis; stop(): Promise<void> }> {
   try {
-    server = await startRedisServer()
+    const server = await startRedisServer()
+    return { redis: { url: server.url }, stop: () => server.stop() }
   } catch (error) {
-    if (error instanceof RedisUnavailableError) return { unavailable: error.message, close: async () => {} }
-    throw error
-  }
-  try {
-    const client = await createClient({ url: server.url }).connect()
-    return {
-      client,
-      async close() {
-        await client.quit().catch(() => {})
-        await server.stop()
-      },
-    }
-  } catch (error) {
-    await server.stop()
+    if (error instanceof RedisUnavailableError)
+      return { redis: { unavailable: error.message }, stop: async () => {} }
     throw error
   }
 }
@@ -80,14 +67,16 @@ const LABELS: Record<StoreKind, [id: string, label: string]> = {
 
 let redisPrefix = 0
 
-function replayStore(kind: StoreKind, setup: Setup): ReplayStore {
+async function replayStore(kind: StoreKind, setup: Setup): Promise<ReplayStore> {
   if (kind === 'stub') return { claim: () => true }
   if (kind === 'memory') return freshIds(() => createMemoryReplayStore(), 90_000)
   const redis = setup.redis
   if (redis === undefined || 'unavailable' in redis) throw new Error('no redis-server')
+  // One client per row's process, open until the process ends (the suite kills it).
+  const client = await createClient({ url: redis.url }).connect()
   // A prefix per verifier: no row sees another's ids.
-  const prefix = `bench-${setup.alg}-${++redisPrefix}:`
-  return freshIds(() => createRedisReplayStore(redis.client, { prefix }))
+  const prefix = `bench-${setup.alg}-${process.pid}-${++redisPrefix}:`
+  return freshIds(() => createRedisReplayStore(client, { prefix }))
 }
 
 /**
@@ -126,7 +115,7 @@ const dpop = (kind: StoreKind): Contender => ({
       issuer: setup.issuer,
       audience: AUDIENCE,
       jwksUri: setup.jwksUri,
-      dpop: { proofMaxAge: 3600, replayStore: replayStore(kind, setup) },
+      dpop: { proofMaxAge: 3600, replayStore: await replayStore(kind, setup) },
     })
     await verifier.warmUp()
     const requirement = { scopes: [SCOPE] }

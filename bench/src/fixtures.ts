@@ -4,7 +4,7 @@
  * enough to make thousands of distinct tokens), and the JWKS that publishes
  * the public halves.
  */
-import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
 
 export const ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const
 export type Alg = (typeof ALGORITHMS)[number]
@@ -23,6 +23,23 @@ export interface BenchKey {
   jwk: Record<string, unknown>
   /** SPKI PEM of the public key, for peers configured with a static key. */
   pem: string
+}
+
+/** A {@link BenchKey} as plain data, to hand to another process (IPC): the key pair as PEM. */
+export interface BenchKeyMaterial extends Omit<BenchKey, 'privateKey' | 'publicKey'> {
+  privatePem: string
+}
+
+/** `key` as plain data; {@link importKey} turns it back into the same key. */
+export function exportKey(key: BenchKey): BenchKeyMaterial {
+  const { privateKey, publicKey: _, ...rest } = key
+  return { ...rest, privatePem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() }
+}
+
+/** The {@link BenchKey} that {@link exportKey} exported. */
+export function importKey(material: BenchKeyMaterial): BenchKey {
+  const { privatePem, ...rest } = material
+  return { ...rest, privateKey: createPrivateKey(privatePem), publicKey: createPublicKey(material.pem) }
 }
 
 /** The node:crypto arguments that sign or verify `alg`. */

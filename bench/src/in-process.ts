@@ -1,17 +1,22 @@
 /**
  * The in-process suite: every contender, for RS256, ES256 and EdDSA, on one
  * reused token and on a pool of distinct tokens, one caller at a time and
- * with 16 in flight. Repeats are interleaved (every contender runs once per
- * repeat, in a rotating order), so drift on the machine hits all of them.
+ * with 16 in flight. Each contender runs in a process of its own, one per
+ * contender and algorithm (in-process-child.ts), so that no contender's code
+ * shapes the optimisation of another's; the JWKS server, the redis-server
+ * and the signing of every token stay here, shared. Repeats are interleaved:
+ * in each repeat this process asks every contender's process in turn, in a
+ * rotating order, for one timed measurement, so only one runs at a time and
+ * drift on the machine hits all of them.
  */
-import { type Contender, floors, oursContenders, type Setup, type Workload } from './contenders.js'
-import { openReplayRedis } from './dpop-rows.js'
-import { type Alg, createKey, signToken, signTokens } from './fixtures.js'
+import { ContenderHost } from './contender-host.js'
+import type { Contender, Setup, Workload } from './contenders.js'
+import { startReplayRedis } from './dpop-rows.js'
+import { type Alg, createKey, exportKey, signToken, signTokens } from './fixtures.js'
+import type { SetupMessage } from './in-process-child.js'
+import { type ListedContender, listContenders } from './in-process-contenders.js'
 import { startJwksServer } from './jwks-server.js'
-import { collectGarbage, counter, type Op, type Summary, summarize, throughput } from './measure.js'
-import { peerMiddleware } from './peer-middleware.js'
-import { peers } from './peers.js'
-import { requestPathContenders } from './request-path.js'
+import { type Summary, summarize } from './measure.js'
 
 export interface InProcessOptions {
   algorithms: readonly Alg[]
@@ -35,49 +40,89 @@ export interface Cell {
   notApplicable?: string
 }
 
-export const CONTENDERS: Contender[] = [
-  ...floors,
-  ...oursContenders,
-  ...requestPathContenders,
-  ...peers,
-  ...peerMiddleware,
-]
+/** Processes started (and prepared) at once: the machine's two cores. */
+const STARTING_AT_ONCE = 2
 
-/** Tokens the warm-up verifies (and checks) before timing: fills every key cache. */
-const WARM_UP_OPS = 16
+/** Runs `task` on every item, at most `limit` at a time; rejects with the first failure once all have settled. */
+async function inBatches<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let index = 0
+  const worker = async () => {
+    while (index < items.length) await task(items[index++] as T)
+  }
+  const outcomes = await Promise.allSettled(Array.from({ length: limit }, worker))
+  for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason
+}
 
-interface Prepared {
-  contender: Contender
-  op?: Op
-  next: () => number
+interface Entry {
+  listed: ListedContender
+  host?: ContenderHost
+  /** Why it is not timed on the current workload: it does not apply, or failed to prepare. */
   notApplicable?: string
 }
 
-async function prepare(contender: Contender, setup: Setup): Promise<Prepared> {
-  const next = counter()
-  const reason = contender.notApplicable?.(setup)
-  if (reason !== undefined) return { contender, next, notApplicable: reason }
-  try {
-    const op = await contender.prepare(setup)
-    for (let k = 0; k < WARM_UP_OPS; k++) {
-      const result = await op(next())
-      contender.validate?.(result)
-    }
-    return { contender, op, next }
-  } catch (error) {
-    // A contender that cannot verify these tokens is reported, not timed: a fast failure is no result.
-    return { contender, next, notApplicable: `failed: ${(error as Error).message}` }
+/** Times every applicable contender of one workload; their processes are prepared for it first. */
+async function timeWorkload(
+  entries: Entry[],
+  setup: Setup,
+  message: SetupMessage,
+  options: InProcessOptions,
+): Promise<Cell[]> {
+  const { alg, workload } = setup
+  for (const entry of entries) {
+    const reason = entry.listed.contender.notApplicable?.(setup)
+    if (reason === undefined) delete entry.notApplicable
+    else entry.notApplicable = reason
   }
+  await inBatches(
+    entries.filter((entry) => entry.notApplicable === undefined),
+    STARTING_AT_ONCE,
+    async (entry) => {
+      const failed = await entry.host?.prepare(entry.listed.module, entry.listed.contender.id, message)
+      if (failed !== undefined) entry.notApplicable = failed
+    },
+  )
+  const timed = entries.filter((entry) => entry.notApplicable === undefined && entry.host !== undefined)
+  const cells: Cell[] = []
+  for (const inFlight of options.inFlight) {
+    options.log(`in-process ${alg} ${workload.name}, ${inFlight} in flight`)
+    const samples = new Map<Entry, number[]>(timed.map((entry) => [entry, []]))
+    for (let repeat = 0; repeat < options.repeats; repeat++) {
+      for (let k = 0; k < timed.length; k++) {
+        const entry = timed[(k + repeat) % timed.length] as Entry
+        const opsPerSecond = await (entry.host as ContenderHost).measure(
+          inFlight,
+          options.durationMs,
+          options.calibrationMs,
+        )
+        samples.get(entry)?.push(opsPerSecond)
+      }
+    }
+    for (const entry of entries) {
+      const { id, label, kind } = entry.listed.contender
+      const cell: Cell = { alg, workload: workload.name, inFlight, contender: { id, label, kind } }
+      const measured = samples.get(entry)
+      if (measured === undefined) cell.notApplicable = entry.notApplicable ?? 'n/a'
+      else cell.result = summarize(measured)
+      cells.push(cell)
+    }
+  }
+  return cells
 }
 
 export async function runInProcess(options: InProcessOptions): Promise<Cell[]> {
+  const contenders = await listContenders()
   const keys = options.algorithms.map(createKey)
   const server = await startJwksServer({ keys: keys.map((key) => key.jwk) })
   // For the Redis replay-store row; stopped with the JWKS server, whatever happens.
-  const redis = await openReplayRedis().catch(async (error) => {
+  const redis = await startReplayRedis().catch(async (error) => {
     await server.close()
     throw error
   })
+  const hosts: ContenderHost[] = []
   const cells: Cell[] = []
   try {
     for (const key of keys) {
@@ -89,45 +134,37 @@ export async function runInProcess(options: InProcessOptions): Promise<Cell[]> {
         { name: 'same-token', tokens: same, headers: same.map((token) => `Bearer ${token}`) },
         { name: 'distinct-tokens', tokens: distinct, headers: distinct.map((token) => `Bearer ${token}`) },
       ]
-      for (const workload of workloads) {
-        const setup: Setup = { alg: key.alg, key, issuer, jwksUri, workload, redis }
-        const prepared: Prepared[] = []
-        for (const contender of CONTENDERS) prepared.push(await prepare(contender, setup))
-        for (const inFlight of options.inFlight) {
-          options.log(`in-process ${key.alg} ${workload.name}, ${inFlight} in flight`)
-          const samples = new Map<Prepared, number[]>(prepared.map((entry) => [entry, []]))
-          const timed = prepared.filter((entry) => entry.op !== undefined)
-          for (let repeat = 0; repeat < options.repeats; repeat++) {
-            for (let k = 0; k < timed.length; k++) {
-              const entry = timed[(k + repeat) % timed.length] as Prepared
-              collectGarbage()
-              const opsPerSecond = await throughput(
-                entry.op as Op,
-                options.durationMs,
-                inFlight,
-                entry.next,
-                options.calibrationMs,
-              )
-              samples.get(entry)?.push(opsPerSecond)
-            }
-          }
-          for (const entry of prepared) {
-            const { id, label, kind } = entry.contender
-            const cell: Cell = {
-              alg: key.alg,
-              workload: workload.name,
-              inFlight,
-              contender: { id, label, kind },
-            }
-            if (entry.op === undefined) cell.notApplicable = entry.notApplicable ?? 'n/a'
-            else cell.result = summarize(samples.get(entry) ?? [])
-            cells.push(cell)
-          }
+      const setups = workloads.map(
+        (workload): Setup => ({ alg: key.alg, key, issuer, jwksUri, workload, redis: redis.redis }),
+      )
+      // One process per contender that applies to a workload of this algorithm, for both workloads in turn.
+      const entries: Entry[] = contenders.map((listed) => ({ listed }))
+      const needed = entries.filter((entry) =>
+        setups.some((setup) => entry.listed.contender.notApplicable?.(setup) === undefined),
+      )
+      options.log(`in-process ${key.alg}: starting ${needed.length} processes, one per contender`)
+      await inBatches(needed, STARTING_AT_ONCE, async (entry) => {
+        const host = await ContenderHost.start(`${entry.listed.contender.id} (${key.alg})`)
+        hosts.push(host)
+        entry.host = host
+      })
+      const material = exportKey(key)
+      for (const setup of setups) {
+        const message: SetupMessage = {
+          alg: key.alg,
+          key: material,
+          issuer,
+          jwksUri,
+          workload: { name: setup.workload.name, tokens: setup.workload.tokens },
+          redis: redis.redis,
         }
+        cells.push(...(await timeWorkload(entries, setup, message, options)))
       }
+      await Promise.all(hosts.splice(0).map((host) => host.close()))
     }
   } finally {
-    await redis.close()
+    await Promise.all(hosts.map((host) => host.close()))
+    await redis.stop()
     await server.close()
   }
   return cells

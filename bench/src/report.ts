@@ -35,7 +35,14 @@ const range = (values: { min: number; max: number }) =>
 function inProcessSection(cells: Cell[]): string {
   const out: string[] = ['## In process', '']
   out.push(
-    'Operations per second (median of the repeats, min–max in brackets). "÷ floor" is this row over the floor ' +
+    'Each contender runs in a process of its own, one per contender and algorithm (the reused token first, then the ' +
+      "distinct tokens), so V8's inline caches and optimised code see that contender's code alone, as in a service " +
+      'using one verifier: with every contender in one process, shared code went polymorphic and slowed all of them ' +
+      "(m2m-guard's plain cache hit most, well below its figure measured alone). The tokens are signed once, here, and handed " +
+      'to each process; the JWKS server and the redis-server are shared. Repeats stay interleaved: in each repeat, the ' +
+      "suite asks every contender's process in turn, in a rotating order, for one timed measurement (after a GC), so " +
+      'only one runs at a time and drift on the machine hits all of them alike. ' +
+      'Operations per second (median of the repeats, min–max in brackets). "÷ floor" is this row over the floor ' +
       '(the Map floor for a reused token, the node:crypto floor for distinct tokens); "ours ÷" is m2m-guard ' +
       '(token cache on, default settings) over this row, taken repeat by repeat. Distinct tokens: every ' +
       'verifier with a token cache gets one half the size of the pool, so every token is new to it. ' +
