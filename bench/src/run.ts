@@ -3,7 +3,7 @@
  *
  *   node dist/run.js [--quick] [--suite in-process,http,memory,event-loop,web] [--out FILE]
  *
- * A full run (every suite) takes about ten minutes and writes RESULTS.md.
+ * A full run (every suite) takes about 11 minutes and writes RESULTS.md.
  * `--quick` runs every suite for a moment (the CI smoke run): it checks that
  * every contender still works, and its numbers mean nothing.
  */
