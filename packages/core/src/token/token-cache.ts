@@ -70,6 +70,8 @@ export class CachedResult implements UsageSlot {
     readonly profile: ResolvedProfile,
     /** ms since epoch, per the verifier's clock; the token fails verification from then on. */
     readonly validUntil: number,
+    /** Its hot slot (suffixSlot of its token). */
+    readonly slot: number,
   ) {}
 
   /**
@@ -89,9 +91,12 @@ export class TokenCache {
   constructor(max: number) {
     this.#entries = new LRUCache<number, CachedResult>({
       max,
+      // The evicted entry is the least recently used, long out of the CPU's caches: its slot is
+      // read from the entry itself, not computed again from its token's characters (three more
+      // reads from memory; RS256 new tokens, 16 in flight: 0.5 µs of this thread's time per
+      // token, /tmp/core/side.mjs same-process side by side).
       dispose: (entry) => {
-        const slot = suffixSlot(entry.auth.token, HOT_SLOTS)
-        if (this.#hot[slot] === entry) this.#hot[slot] = undefined
+        if (this.#hot[entry.slot] === entry) this.#hot[entry.slot] = undefined
       },
     })
   }
@@ -121,9 +126,10 @@ export class TokenCache {
     profile: ResolvedProfile,
     validUntil: number,
   ): void {
-    const entry = new CachedResult(auth, key, profile, validUntil)
+    const slot = suffixSlot(token, HOT_SLOTS)
+    const entry = new CachedResult(auth, key, profile, validUntil, slot)
     this.#entries.set(keyOf(token), entry)
-    this.#hot[suffixSlot(token, HOT_SLOTS)] = entry
+    this.#hot[slot] = entry
   }
 
   get size(): number {
