@@ -6,10 +6,18 @@
 import { type EventLoopResult, heldPerRequest } from './event-loop-child.js'
 import type { Measurements, Verdict } from './goals.js'
 import { httpWithFeatures, requestPath } from './goals-request-path.js'
-import { type Framework, isPeer, OURS_NEW_TOKENS, VARIANTS } from './http-server.js'
+import {
+  CONTROLS,
+  type Framework,
+  isPeer,
+  OURS_10K_CACHED,
+  OURS_NEW_TOKENS,
+  VARIANTS,
+  variantLabel,
+} from './http-variants.js'
 import type { Cell } from './in-process.js'
 import { formatCount, formatRatio } from './measure.js'
-import { cacheCounts, cellRatio, fastestPeer, findHttp, p99s, pairedRatio, rps } from './ratios.js'
+import { cacheCounts, cellRatio, cpus, fastestPeer, findHttp, p99s, pairedRatio, rps } from './ratios.js'
 
 const NEW_TOKEN_ALGS = ['RS256', 'ES256']
 
@@ -98,45 +106,73 @@ function hitRate(cells: HttpCells, framework: Framework, variant: string): strin
   return `cache hits ${((100 * counts.hits) / Math.max(1, total)).toFixed(1)}% of ${formatCount(total)}`
 }
 
+/** A reused-token row ÷ bare, repeat by repeat: req/s, p99 and server CPU per request; undefined if either did not run. */
+function vsBare(cells: HttpCells, framework: Framework, variant: string) {
+  const bare = findHttp(cells, framework, 'bare', 'reused-token')
+  const cell = findHttp(cells, framework, variant, 'reused-token')
+  if (bare === undefined || cell === undefined) return undefined
+  return {
+    throughput: pairedRatio(rps(cell.samples), rps(bare.samples)),
+    latency: pairedRatio(p99s(cell.samples), p99s(bare.samples)),
+    cpu: pairedRatio(cpus(cell.samples), cpus(bare.samples)),
+  }
+}
+
+const describeVsBare = (ratios: NonNullable<ReturnType<typeof vsBare>>) =>
+  `${formatRatio(ratios.throughput)} req/s, p99 ${formatRatio(ratios.latency)}, server CPU per request ${formatRatio(ratios.cpu)}`
+
 function http(cells: HttpCells): Verdict[] {
   const distinct: string[] = []
   const allNew: string[] = []
   const reused: string[] = []
+  const filled: string[] = []
+  const controls: string[] = []
   let distinctMet = true
   let reusedMet = true
   for (const framework of Object.keys(VARIANTS) as Framework[]) {
-    const bare = findHttp(cells, framework, 'bare', 'reused-token')
-    const ours = findHttp(cells, framework, 'm2m-guard', 'reused-token')
-    if (bare && ours) {
-      const throughput = pairedRatio(rps(ours.samples), rps(bare.samples))
-      const latency = pairedRatio(p99s(ours.samples), p99s(bare.samples))
-      if (!(throughput >= 0.95 && latency <= 1.1)) reusedMet = false
-      reused.push(`${framework}: ${formatRatio(throughput)} req/s, p99 ${formatRatio(latency)}`)
+    // Judged: plain m2m-guard, whose cache holds what the reused-token workload puts there (one token).
+    const ours = vsBare(cells, framework, 'm2m-guard')
+    if (ours) {
+      if (!(ours.throughput >= 0.95 && ours.latency <= 1.1)) reusedMet = false
+      reused.push(`${framework}: ${describeVsBare(ours)}`)
+    }
+    const big = vsBare(cells, framework, OURS_10K_CACHED)
+    if (big) filled.push(`${framework}: ${describeVsBare(big)}`)
+    for (const control of CONTROLS) {
+      const ratios = vsBare(cells, framework, control)
+      if (ratios)
+        controls.push(
+          `${framework}, ${variantLabel(control).replace('control: bare + ', '')}: ${describeVsBare(ratios)}`,
+        )
     }
     const newTokens = vsBestPeer(cells, framework, OURS_NEW_TOKENS)
     if (newTokens)
       allNew.push(
         `${framework}: ${formatRatio(newTokens.ratio)} ${newTokens.variant} (${hitRate(cells, framework, OURS_NEW_TOKENS)})`,
       )
-    const best = vsBestPeer(cells, framework, 'm2m-guard')
+    const best = vsBestPeer(cells, framework, OURS_10K_CACHED)
     if (best === undefined) continue
     if (!(best.ratio >= 1.5)) distinctMet = false
     distinct.push(
-      `${framework}: ${formatRatio(best.ratio)} ${best.variant} (${hitRate(cells, framework, 'm2m-guard')})`,
+      `${framework}: ${formatRatio(best.ratio)} ${best.variant} (${hitRate(cells, framework, OURS_10K_CACHED)})`,
     )
   }
+  const notMeasured = (parts: string[]) => (parts.length > 0 ? parts.join('; ') : 'not measured')
   return [
     {
       goal: 'HTTP, 10,000 distinct tokens: ≥ 1.5× the best peer middleware on each framework',
       met: distinct.length > 0 && distinctMet,
       detail:
-        `judged: 10,000 clients each reusing its token, every one in m2m-guard's cache (sized for the pool, warmed); m2m-guard ÷ best peer, req/s: ${distinct.join('; ')}. ` +
-        `Not judged, the worst case: every token new to m2m-guard (its cache half the pool), as to the peers, which keep none: ${allNew.length > 0 ? allNew.join('; ') : 'not measured'}`,
+        `judged: 10,000 clients each reusing its token, every one in m2m-guard's cache (a server of its own, its cache sized for the pool, warmed); m2m-guard ÷ best peer, req/s: ${distinct.join('; ')}. ` +
+        `Not judged, the worst case: every token new to m2m-guard (its cache half the pool), as to the peers, which keep none: ${notMeasured(allNew)}`,
     },
     {
       goal: 'HTTP, reused token: ≥ 0.95× bare req/s and p99 ≤ 1.1× bare (Express, Koa, Fastify)',
       met: reused.length > 0 && reusedMet,
-      detail: `m2m-guard ÷ bare, same repeat: ${reused.join('; ')}`,
+      detail:
+        `judged: m2m-guard (default token cache, holding only the reused token) ÷ bare, same repeat: ${reused.join('; ')}. ` +
+        `Not judged: the same guard on the server whose cache holds the 10,000 distinct tokens (a bigger heap for the GC to trace): ${notMeasured(filled)}. ` +
+        `Not judged, controls on Express only (what it charges any middleware that checks nothing), ÷ bare: ${notMeasured(controls)}`,
     },
   ]
 }

@@ -6,7 +6,7 @@
  * m2m-guard with `usage: true` and with metrics against the bare framework.
  */
 import type { Measurements, Verdict } from './goals.js'
-import { type Framework, VARIANTS, variantLabel } from './http-server.js'
+import { type Framework, VARIANTS, variantLabel } from './http-variants.js'
 import type { Cell } from './in-process.js'
 import { formatAddedNanoseconds, formatNumber, formatRatio } from './measure.js'
 import {

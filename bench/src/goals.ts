@@ -4,8 +4,8 @@
  */
 import type { EventLoopResult } from './event-loop-child.js'
 import type { HttpCell } from './http.js'
-import type { Framework } from './http-server.js'
-import { isPeer, OURS_NEW_TOKENS, VARIANTS } from './http-server.js'
+import type { Framework } from './http-variants.js'
+import { isPeer, OURS_10K_CACHED, OURS_NEW_TOKENS, VARIANTS } from './http-variants.js'
 import type { Cell } from './in-process.js'
 import { formatNumber, formatRatio } from './measure.js'
 import type { MemoryResult } from './memory-child.js'
@@ -106,7 +106,7 @@ function httpGoals(cells: HttpCell[]): Verdict[] {
     reused.push(
       `${framework}: ${formatRatio(throughput)} bare req/s, p99 ${formatRatio(latency)} bare (server CPU per request ${formatRatio(cpu)} bare)`,
     )
-    const oursDistinct = findHttp(cells, framework, 'm2m-guard', 'distinct-tokens')
+    const oursDistinct = findHttp(cells, framework, OURS_10K_CACHED, 'distinct-tokens')
     const oursNew = findHttp(cells, framework, OURS_NEW_TOKENS, 'distinct-tokens')
     for (const variant of VARIANTS[framework].filter(isPeer)) {
       const peer = findHttp(cells, framework, variant, 'distinct-tokens')

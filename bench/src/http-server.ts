@@ -1,8 +1,10 @@
 /**
  * One server of the HTTP suite, in its own process: a framework with one
- * route, GET /orders, bare or behind m2m-guard or a peer middleware, each
- * requiring the `orders:read` scope. Listens on 127.0.0.1:0 and reports its
- * port over IPC; the parent drives it with autocannon.
+ * route, GET /orders, bare, behind m2m-guard or a peer middleware (each
+ * requiring the `orders:read` scope), or (Express's controls) behind a
+ * middleware that checks nothing. Listens on 127.0.0.1:0 and reports its
+ * port over IPC; the parent drives it with autocannon. The variants:
+ * http-variants.ts.
  */
 import diagnostics from 'node:diagnostics_channel'
 import { createServer } from 'node:http'
@@ -12,15 +14,14 @@ import type { RequestHandler } from 'express'
 import type Koa from 'koa'
 import { requireScope } from './contenders.js'
 import { AUDIENCE, SCOPE } from './fixtures.js'
+import { type Framework, isOurs, OURS_10K_CACHED, OURS_NEW_TOKENS } from './http-variants.js'
 
 // Each server imports only its framework and middleware (imported below, on demand):
 // the children start faster, and none carries a peer it does not run.
 
-export type Framework = 'express' | 'koa' | 'fastify'
-
 export interface ServerSpec {
   framework: Framework
-  /** `bare`, `m2m-guard`, or a peer's id. */
+  /** `bare`, a control, an m2m-guard variant, or a peer's id (http-variants.ts). */
   variant: string
   issuer: string
   jwksUri: string
@@ -29,49 +30,12 @@ export interface ServerSpec {
   tokenCache?: number | undefined
 }
 
-/**
- * m2m-guard with a feature other issues added on the request path (issue 14:
- * each keeps the reused-token figures): `usage: true`, and OpenTelemetry
- * metrics (@m2m-guard/otel on the SDK). Measured on the reused token only.
- */
-export const OURS_WITH = ['m2m-guard-usage', 'm2m-guard-otel'] as const
-
-/**
- * Plain m2m-guard with a token cache half the size of the distinct-token
- * pool, so that every token is new to it (the worst case; informational).
- * Measured on the distinct tokens only. Plain `m2m-guard` gets a cache that
- * holds the whole pool: 10,000 clients, each reusing its token.
- */
-export const OURS_NEW_TOKENS = 'm2m-guard-new-tokens'
-
-/** The variants each framework is measured with: bare, ours (plain and with features), and the peers users pick for it. */
-export const VARIANTS: Record<Framework, string[]> = {
-  express: ['bare', 'm2m-guard', OURS_NEW_TOKENS, ...OURS_WITH, 'express-oauth2-jwt-bearer', 'express-jwt'],
-  koa: ['bare', 'm2m-guard', OURS_NEW_TOKENS, ...OURS_WITH, 'koa-jwt'],
-  fastify: ['bare', 'm2m-guard', OURS_NEW_TOKENS, ...OURS_WITH, 'fastify-jwt'],
-}
-
-/** How the report names a variant: its id, or what the feature is. */
-export function variantLabel(variant: string): string {
-  if (variant === OURS_NEW_TOKENS) return 'm2m-guard, token cache half the pool (every token new)'
-  if (variant === 'm2m-guard-usage') return 'm2m-guard, usage: true'
-  if (variant === 'm2m-guard-otel') return 'm2m-guard, @m2m-guard/otel metrics (SDK with a reader)'
-  return variant
-}
-
-/** Whether `variant` is m2m-guard, plain, with a feature, or with a cache too small for the pool. */
-export const isOurs = (variant: string) =>
-  variant === 'm2m-guard' || variant === OURS_NEW_TOKENS || (OURS_WITH as readonly string[]).includes(variant)
-
-/** Whether `variant` is another library's middleware. */
-export const isPeer = (variant: string) => variant !== 'bare' && !isOurs(variant)
-
 const requirement = { scopes: [SCOPE] }
 
 /** The guard options of an m2m-guard variant: the plain options, or a verifier with the variant's feature. */
 async function guardOptions(spec: ServerSpec) {
   const options = { issuer: spec.issuer, audience: AUDIENCE, jwksUri: spec.jwksUri }
-  if (spec.variant === 'm2m-guard' || spec.variant === OURS_NEW_TOKENS)
+  if (spec.variant === 'm2m-guard' || spec.variant === OURS_10K_CACHED || spec.variant === OURS_NEW_TOKENS)
     return { ...options, tokenCache: spec.tokenCache }
   if (spec.variant === 'm2m-guard-usage') return { ...options, usage: true }
   if (spec.variant !== 'm2m-guard-otel') throw new Error(`unknown m2m-guard variant ${spec.variant}`)
@@ -85,8 +49,22 @@ async function guardOptions(spec: ServerSpec) {
   return { verifier }
 }
 
+/** What the async control sets, like a guard's `req.auth` (one object, allocated once). */
+const FIXED = { clientId: 'billing' }
+
 async function expressChain(spec: ServerSpec): Promise<RequestHandler[]> {
   if (spec.variant === 'bare') return []
+  // The controls: what Express charges any middleware, and one that answers a tick later with req.auth set.
+  if (spec.variant === 'bare-noop') return [(_req, _res, next) => next()]
+  if (spec.variant === 'bare-async-auth')
+    return [
+      (req, _res, next) => {
+        Promise.resolve().then(() => {
+          ;(req as { auth?: unknown }).auth = FIXED
+          next()
+        })
+      },
+    ]
   if (isOurs(spec.variant)) {
     const { createGuard } = await import('@m2m-guard/express')
     return [createGuard(await guardOptions(spec)).require(requirement)]

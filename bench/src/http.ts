@@ -8,11 +8,20 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import autocannon from 'autocannon'
 import { createKey, signToken, signTokens } from './fixtures.js'
-import type { Framework, Probe, ProbeRequest, ServerSpec } from './http-server.js'
-import { isOurs, OURS_NEW_TOKENS, OURS_WITH, VARIANTS } from './http-server.js'
+import type { Probe, ProbeRequest, ServerSpec } from './http-server.js'
+import {
+  type Framework,
+  type HttpWorkload,
+  isOurs,
+  OURS_10K_CACHED,
+  OURS_NEW_TOKENS,
+  runsWorkload,
+  tokenCacheFor,
+  VARIANTS,
+} from './http-variants.js'
 import { startJwksServer } from './jwks-server.js'
 
-export type HttpWorkload = 'reused-token' | 'distinct-tokens'
+export type { HttpWorkload } from './http-variants.js'
 
 export interface HttpOptions {
   frameworks: readonly Framework[]
@@ -144,29 +153,6 @@ async function load(
   }
 }
 
-/**
- * The variants with a feature are judged on the reused token (issue 14's figure);
- * m2m-guard with a cache too small for the pool runs the distinct tokens only;
- * the rest run both workloads.
- */
-const runsWorkload = (variant: string, workload: HttpWorkload) =>
-  variant === OURS_NEW_TOKENS
-    ? workload === 'distinct-tokens'
-    : workload === 'reused-token' || !(OURS_WITH as readonly string[]).includes(variant)
-
-/**
- * m2m-guard's token cache for each variant: plain m2m-guard holds every
- * distinct token and the reused one (twice the pool: 10,000 clients each
- * reusing its token all stay cached); the new-token variant half the pool, so
- * that, cycling through the pool, each token has left the cache before it
- * comes back (every request a miss); the variants with a feature the default.
- */
-function tokenCacheFor(variant: string, distinctTokens: number): number | undefined {
-  if (variant === 'm2m-guard') return 2 * (distinctTokens + 1)
-  if (variant === OURS_NEW_TOKENS) return Math.max(1, Math.floor(distinctTokens / 2))
-  return undefined
-}
-
 export async function runHttp(options: HttpOptions): Promise<HttpCell[]> {
   const key = createKey('RS256')
   const issuer = await startJwksServer({ keys: [key.jwk] })
@@ -208,8 +194,8 @@ export async function runHttp(options: HttpOptions): Promise<HttpCell[]> {
       })
       if (warm.failures > 0)
         throw new Error(`${framework}/${variant} failed ${warm.failures} warm-up requests`)
-      // Plain m2m-guard's cache then holds every distinct token, as it would with 10,000 clients.
-      if (variant === 'm2m-guard') {
+      // The 10,000-cached server's cache then holds every distinct token, as it would with 10,000 clients.
+      if (variant === OURS_10K_CACHED) {
         const fill = await load(server, distinct, {
           connections: options.connections,
           amount: distinct.length,
