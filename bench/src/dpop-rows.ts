@@ -10,9 +10,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { createMemoryReplayStore, createVerifier, type ReplayStore } from '@m2m-guard/core'
-import { createRedisReplayStore } from '@m2m-guard/redis'
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose'
-import { createClient } from 'redis'
 import { type Contender, requireClient, type Setup } from './contenders.js'
 import { AUDIENCE, SCOPE, signToken } from './fixtures.js'
 import { RedisUnavailableError, startRedisServer } from './redis-server.js'
@@ -72,6 +70,15 @@ async function replayStore(kind: StoreKind, setup: Setup): Promise<ReplayStore> 
   if (kind === 'memory') return freshIds(() => createMemoryReplayStore(), 90_000)
   const redis = setup.redis
   if (redis === undefined || 'unavailable' in redis) throw new Error('no redis-server')
+  // Loaded here, by the Redis row's process alone: node-redis 5 declares `class VerbatimString
+  // extends String`, and on Node 20 a String subclass anywhere in a process slows V8's string
+  // builtins (charCodeAt, slice) for all code in it. Imported at the top of this module, it made
+  // the reused-token rows of every contender in request-path.ts run at 0.6-0.7x of plain m2m-guard's,
+  // which is the same code in a process without it.
+  const [{ createClient }, { createRedisReplayStore }] = await Promise.all([
+    import('redis'),
+    import('@m2m-guard/redis'),
+  ])
   // One client per row's process, open until the process ends (the suite kills it).
   const client = await createClient({ url: redis.url }).connect()
   // A prefix per verifier: no row sees another's ids.
