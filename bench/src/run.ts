@@ -63,9 +63,9 @@ function versionOf(name: string): string {
 function gitRevision(): string {
   try {
     const commit = execSync('git rev-parse --short HEAD', { cwd: benchDir, encoding: 'utf8' }).trim()
-    // RESULTS.md itself is not code: a run that rewrites it is still a run of the commit.
+    // RESULTS.md and its charts are not code: a run that rewrites them is still a run of the commit.
     const dirty = execSync(
-      "git status --porcelain -- ../packages/core ../packages/express ../packages/koa ../packages/fastify . ':(exclude)RESULTS.md'",
+      "git status --porcelain -- ../packages/core ../packages/express ../packages/koa ../packages/fastify . ':(exclude)RESULTS.md' ':(exclude)charts'",
       {
         cwd: benchDir,
         encoding: 'utf8',
