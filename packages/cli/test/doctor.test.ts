@@ -128,6 +128,18 @@ describe('m2m-guard doctor', () => {
     expect(code).toBe(1)
   })
 
+  it('measures the skew of a testing server whose clock is ahead (its Date header follows its clock)', async () => {
+    const ahead = await createAuthServer({ audience: AUDIENCE, clock: () => Date.now() + 10 * 60_000 })
+    try {
+      const { code, stdout } = await doctor('--issuer', ahead.issuer)
+      const skew = line(stdout, '✗', 'clock skew')
+      expect(skew).toMatch(/\+(9 min 59 s|10 min|10 min 1 s) \(issuer's Date/)
+      expect(code).toBe(1)
+    } finally {
+      await ahead.close()
+    }
+  })
+
   it('warns about a key set without Cache-Control, and still exits 0', async () => {
     server.setFault('jwks', { status: 200, body: server.keys.jwks })
     const { code, stdout } = await doctor('--issuer', server.issuer)

@@ -20,6 +20,13 @@ export interface Listener {
   close(): Promise<void>
 }
 
+/** How {@link listen} serves: over HTTPS with `tls`; `clock` dates every answer. */
+export interface ListenOptions {
+  tls?: HttpsOptions | undefined
+  /** ms since the epoch for every answer's `Date` header (default: node's own, the real time). */
+  clock?: (() => number) | undefined
+}
+
 /**
  * Starts listening, over HTTPS when given `tls` options. Requests are handed to `handle`; a handler
  * that rejects is answered with 500 (or its connection cut, if the answer had begun), so no request
@@ -27,17 +34,18 @@ export interface Listener {
  *
  * @example
  * ```ts
- * const { origin } = await listen(handle, '127.0.0.1', 0)
+ * const { origin } = await listen(handle, '127.0.0.1', 0, { clock: () => frozen })
  * ```
  */
 export async function listen(
   handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
   host: string,
   port: number,
-  tls?: HttpsOptions,
+  { tls, clock }: ListenOptions = {},
 ): Promise<Listener> {
   const sockets = new Set<Socket>()
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    if (clock !== undefined) dateAnswer(res, clock)
     handle(req, res).catch(() => {
       if (!res.headersSent && !res.destroyed) {
         res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"server_error"}')
@@ -78,4 +86,20 @@ export async function listen(
       return closing
     },
   }
+}
+
+/**
+ * Dates `res` by `clock`, as an issuer whose clock reads that would (`m2m-guard doctor` measures
+ * clock skew from it). A clock that throws or reads no valid time leaves node's real-time `Date`.
+ */
+function dateAnswer(res: ServerResponse, clock: () => number): void {
+  let date: string
+  try {
+    date = new Date(clock()).toUTCString()
+  } catch {
+    return
+  }
+  if (date === 'Invalid Date') return
+  res.sendDate = false
+  res.setHeader('date', date)
 }

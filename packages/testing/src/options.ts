@@ -97,7 +97,7 @@ export interface AuthServerOptions {
   audience?: string
   /** Clients registered at start. Default none. */
   clients?: RegisteredClient[]
-  /** Milliseconds since the epoch, for `iat`, `exp`, key retirement and client assertion checks. Default `Date.now`. */
+  /** Milliseconds since the epoch, for `iat`, `exp`, key retirement, client assertion checks and every answer's `Date` header. Default `Date.now`. */
   clock?: () => number
   /** `Cache-Control: max-age` of the JWKS response, in seconds. Default 300. */
   jwksMaxAge?: number

@@ -181,7 +181,7 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
     (req, res) => (router as NonNullable<typeof router>)(req, res),
     config.host,
     config.port,
-    mtls?.serverOptions,
+    { tls: mtls?.serverOptions, clock: config.clock },
   )
   const { flavor } = config
   const endpoints = flavor

@@ -54,7 +54,7 @@ const SUBJECT_DN = /^(?:[A-Z][A-Za-z0-9-]*|\d+(?:\.\d+)+)=/
  * @example
  * ```ts
  * const mtls = await MutualTls.create(options.tls)
- * const listener = await listen(handle, host, port, mtls.serverOptions)
+ * const listener = await listen(handle, host, port, { tls: mtls.serverOptions })
  * ```
  */
 export class MutualTls {

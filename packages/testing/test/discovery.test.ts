@@ -103,3 +103,53 @@ describe('discovery with an issuer path', () => {
     expect(res.headers.get('cache-control')).toBe('public, max-age=60')
   })
 })
+
+describe('the Date header', () => {
+  it("dates every answer by the server's clock, as an issuer whose clock reads that would", async () => {
+    const frozen = Date.UTC(2031, 4, 6, 7, 8, 9)
+    const server = await createAuthServer({
+      clock: () => frozen,
+      clients: [{ clientId: 'c', clientSecret: 's', scopes: ['a'] }],
+    })
+    try {
+      const discovery = await fetch(`${server.issuer}/.well-known/oauth-authorization-server`)
+      const jwks = await fetch(server.jwksUri)
+      const refused = await fetch(server.tokenEndpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials&client_id=c&client_secret=wrong',
+      })
+      expect(refused.status).toBe(401)
+      for (const res of [discovery, jwks, refused]) {
+        expect(res.headers.get('date')).toBe('Tue, 06 May 2031 07:08:09 GMT')
+      }
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('keeps the real time when the clock throws or reads no valid time, and keeps serving', async () => {
+    let reading: () => number = Date.now
+    const server = await createAuthServer({ clock: () => reading() })
+    try {
+      for (const broken of [
+        () => {
+          throw new Error('clock broke')
+        },
+        () => Number.NaN,
+        () => 8.64e15 + 1, // past the last date a Date can hold
+      ]) {
+        reading = broken
+        const before = Date.now()
+        const res = await fetch(server.jwksUri)
+        await res.arrayBuffer()
+        const date = Date.parse(res.headers.get('date') ?? '')
+        expect(Math.abs(date - before)).toBeLessThan(5_000)
+      }
+      reading = Date.now
+      expect((await fetch(server.jwksUri)).status).toBe(200)
+    } finally {
+      await server.close()
+    }
+  })
+})
