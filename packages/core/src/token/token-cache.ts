@@ -94,7 +94,7 @@ export class TokenCache {
       // The evicted entry is the least recently used, long out of the CPU's caches: its slot is
       // read from the entry itself, not computed again from its token's characters (three more
       // reads from memory; RS256 new tokens, 16 in flight: 0.5 µs of this thread's time per
-      // token, /tmp/core/side.mjs same-process side by side).
+      // token, measured side by side with the old build in one process).
       dispose: (entry) => {
         if (this.#hot[entry.slot] === entry) this.#hot[entry.slot] = undefined
       },
