@@ -197,8 +197,9 @@ export type ProbeRequest = { probe: 'before'; countCache: boolean } | { probe: '
 let hits = 0
 let misses = 0
 const countEvent = (message: unknown) => {
-  if ((message as { event?: { type?: string } }).event?.type === 'token_cache_hit') hits++
-  else misses++
+  const type = (message as { event?: { type?: string } }).event?.type
+  if (type === 'token_cache_hit') hits++
+  else if (type === 'token_cache_miss') misses++
 }
 let counting = false
 

@@ -94,7 +94,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
     cache,
     observer,
     binding,
-    usage,
     newTokens,
     immediate,
     acceptance: accepting,

@@ -9,7 +9,7 @@
  * that is already settled. Such an answer is reported with `durationMs: 0`,
  * untimed: its work takes a fraction of a microsecond, and two clock reads
  * cost about as much again (observed cache hits: 0.91x the unobserved ones
- * without them, 0.55x with them, /tmp bench of the observe-perf session).
+ * without them, 0.55x with them, measured side by side in one process).
  * An acceptance is reported as soon as the call returns (the verifier says so
  * through {@link VerificationCalls.acceptedNow}): no `.then`, no closure, no
  * promise of its own. Other calls are timed from the call to the verdict and

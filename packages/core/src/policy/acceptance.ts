@@ -33,6 +33,10 @@ export interface Acceptance {
   check(auth: AuthResult, requirement: Requirement, scheme?: ChallengeScheme): void
   /** {@link check}, and the binding rules of a token that came without its request; throws. */
   meet(auth: AuthResult, requirement: Requirement | undefined): void
+  /** `auth`, counted (usage) as accepted for `requirement`, which it has met. */
+  count(auth: AuthResult, requirement: Requirement | undefined): AuthResult
+  /** Whether {@link count} counts anything (`usage` is on). */
+  readonly counting: boolean
   /**
    * `auth`, once it meets `requirement`, counted and as a settled promise (the
    * cached one, for a hit `entry`): no async frame. `now`: the clock's reading,
@@ -90,6 +94,11 @@ export function acceptance(parts: AcceptanceParts): Acceptance {
     if (requirement !== undefined) check(auth, requirement)
   }
 
+  function count(auth: AuthResult, requirement: Requirement | undefined): AuthResult {
+    usage?.record(auth, requirement, clock())
+    return auth
+  }
+
   function accept(
     auth: AuthResult,
     requirement: Requirement | undefined,
@@ -109,5 +118,5 @@ export function acceptance(parts: AcceptanceParts): Acceptance {
     return entry?.settled ?? Promise.resolve(auth)
   }
 
-  return { check, meet, accept }
+  return { check, meet, count, counting: usage !== undefined, accept }
 }

@@ -10,7 +10,6 @@ import { malformedToken, type Rejections } from '../observe/rejections.js'
 import type { Acceptance } from '../policy/acceptance.js'
 import type { ResolvedBinding } from '../policy/binding-options.js'
 import type { Requirement } from '../policy/requirement.js'
-import type { UsageRecorder } from '../policy/usage.js'
 import { isCompactJws } from '../token/compact-jws.js'
 import type { NewTokenVerifier } from '../token/new-token.js'
 import type { TokenCache } from '../token/token-cache.js'
@@ -28,7 +27,6 @@ export interface EntryPointParts {
   readonly cache: TokenCache | undefined
   readonly observer: Observer
   readonly binding: ResolvedBinding
-  readonly usage: UsageRecorder | undefined
   readonly newTokens: NewTokenVerifier
   readonly immediate: ImmediateAnswers
   readonly acceptance: Acceptance
@@ -46,10 +44,10 @@ export type EntryPoints = Pick<Verifier, 'verify' | 'authenticate' | 'authentica
  * const auth = await authenticate('Bearer eyJ…', { scopes: ['orders:read'] })
  */
 export function entryPoints(parts: EntryPointParts): EntryPoints {
-  const { realm, maxTokenLength, clock, cache, observer, binding, usage, newTokens } = parts
+  const { realm, maxTokenLength, clock, cache, observer, binding, newTokens } = parts
   const { owns } = newTokens
   const { lookup, authenticate: answerNow } = parts.immediate
-  const { check, meet, accept } = parts.acceptance
+  const { check, meet, count, counting, accept } = parts.acceptance
   // Typed where declared, so that TypeScript sees the code after a `rejected(…)` call is unreachable.
   const rejected: Rejections['rejected'] = parts.rejections.rejected
   const { reported } = parts.rejections
@@ -105,8 +103,7 @@ export function entryPoints(parts: EntryPointParts): EntryPoints {
   /** `auth`, once it meets `requirement` (or the refusal, thrown), counted. */
   function accepted(auth: AuthResult, requirement: Requirement | undefined): AuthResult {
     meet(auth, requirement)
-    usage?.record(auth, requirement, clock())
-    return auth
+    return count(auth, requirement)
   }
 
   function authenticate(authorization: string | undefined, requirement?: Requirement): Promise<AuthResult> {
@@ -151,11 +148,7 @@ export function entryPoints(parts: EntryPointParts): EntryPoints {
     }
     if (boundRequest !== undefined) {
       const accepted = boundRequest(request, requirement)
-      if (usage === undefined) return accepted
-      return accepted.then((auth) => {
-        usage.record(auth, requirement, clock())
-        return auth
-      })
+      return counting ? accepted.then((auth) => count(auth, requirement)) : accepted
     }
     // No binding configured: the Authorization header is all that counts, on the fast path.
     let authorization: string | undefined
