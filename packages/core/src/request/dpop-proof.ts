@@ -103,17 +103,31 @@ export function createDpopProofVerifier(policy: DpopProofPolicy): DpopProofVerif
   const keys = new LRUCache<string, ProofKey>({ max: KEY_CACHE_SIZE })
   const signatures = signatureDispatch()
 
-  async function checkSignature(proof: string, headerEnd: number, proofKey: ProofKey): Promise<void> {
-    const jws = { token: proof, header: { alg: proofKey.alg }, headerEnd, payloadEnd: proof.lastIndexOf('.') }
-    signatures.begin()
-    try {
-      const verdict = signatures.check(jws, proofKey.key, proofKey.alg)
-      if (verdict === true || (verdict !== false && (await verdict))) return
-    } finally {
-      signatures.end()
-    }
-    throw invalidProof('dpop_signature_invalid', "DPoP proof signature does not verify with its 'jwk'")
+  /** The proof's claims, once its signature verified: everything but replay. */
+  function checked(
+    proof: string,
+    segment: string,
+    payloadEnd: number,
+    proofKey: ProofKey,
+    context: ProofContext,
+    known: boolean,
+  ): VerifiedProof {
+    const payload = parseJsonObject(decodeSegment(proof.slice(segment.length + 1, payloadEnd), 'payload'))
+    if (payload === undefined)
+      throw invalidProof('dpop_proof_malformed', 'DPoP proof payload is not a JSON object')
+    const ath =
+      proofKey.athToken === context.accessToken ? proofKey.ath : sha256Base64url(context.accessToken)
+    const { jti, expiresAt, renewNonce } = checkProofClaims(payload, context, policy, ath)
+    if (!known && proofKey.jkt === context.boundJkt) keys.set(segment, proofKey)
+    proofKey.athToken = context.accessToken
+    proofKey.ath = ath
+    return renewNonce
+      ? { jkt: proofKey.jkt, jti, expiresAt, renewNonce }
+      : { jkt: proofKey.jkt, jti, expiresAt }
   }
+
+  const badSignature = () =>
+    invalidProof('dpop_signature_invalid', "DPoP proof signature does not verify with its 'jwk'")
 
   return {
     get cachedKeys() {
@@ -125,24 +139,20 @@ export function createDpopProofVerifier(policy: DpopProofPolicy): DpopProofVerif
       }
       if (!isCompactJws(proof)) throw invalidProof('dpop_proof_malformed', 'DPoP proof is not a compact JWS')
       const headerEnd = proof.indexOf('.')
+      const payloadEnd = proof.lastIndexOf('.')
       const segment = proof.slice(0, headerEnd)
       const known = keys.get(segment)
       const proofKey = known ?? proofKeyOf(segment, policy.algorithms)
-      await checkSignature(proof, headerEnd, proofKey)
-      const payload = parseJsonObject(
-        decodeSegment(proof.slice(headerEnd + 1, proof.lastIndexOf('.')), 'payload'),
-      )
-      if (payload === undefined)
-        throw invalidProof('dpop_proof_malformed', 'DPoP proof payload is not a JSON object')
-      const ath =
-        proofKey.athToken === context.accessToken ? proofKey.ath : sha256Base64url(context.accessToken)
-      const { jti, expiresAt, renewNonce } = checkProofClaims(payload, { ...context, ath }, policy)
-      if (known === undefined && proofKey.jkt === context.boundJkt) keys.set(segment, proofKey)
-      proofKey.athToken = context.accessToken
-      proofKey.ath = ath
-      return renewNonce
-        ? { jkt: proofKey.jkt, jti, expiresAt, renewNonce }
-        : { jkt: proofKey.jkt, jti, expiresAt }
+      const jws = { token: proof, header: { alg: proofKey.alg }, headerEnd, payloadEnd }
+      signatures.begin()
+      try {
+        const verdict = signatures.check(jws, proofKey.key, proofKey.alg)
+        // On this thread node:crypto answers at once: awaited only from the thread pool.
+        if (!(typeof verdict === 'boolean' ? verdict : await verdict)) throw badSignature()
+      } finally {
+        signatures.end()
+      }
+      return checked(proof, segment, payloadEnd, proofKey, context, known !== undefined)
     },
   }
 }

@@ -39,6 +39,18 @@ describe('normaliseHtu (RFC 3986 §6.2.2, §6.2.3)', () => {
     expect(normaliseHtu(input)).toBeUndefined()
   })
 
+  it('answers each URL for itself when URLs alternate (it remembers the last one)', () => {
+    const sequence = [
+      ['HTTPS://A.example/x', 'https://a.example/x'],
+      ['HTTPS://A.example/x', 'https://a.example/x'],
+      ['ftp://a.example/x', undefined],
+      ['ftp://a.example/x', undefined],
+      ['https://b.example/%7ey', 'https://b.example/~y'],
+      ['HTTPS://A.example/x', 'https://a.example/x'],
+    ] as const
+    for (const [input, expected] of sequence) expect(normaliseHtu(input)).toBe(expected)
+  })
+
   it('refuses non-strings without throwing', () => {
     expect(normaliseHtu(42 as unknown as string)).toBeUndefined()
   })

@@ -135,6 +135,24 @@ describe('the proof-key cache', () => {
     expect(proofs.cachedKeys).toBe(0)
   })
 
+  it('clients taking turns: each proof is checked with its own remembered key', async () => {
+    const proofs = verifier()
+    const other = await createDpopKey('ES256')
+    for (const holder of [es256, other, es256, other, other, es256]) {
+      const verified = await proofs.verify(await holder.proof(request), { ...context, boundJkt: holder.jkt })
+      expect(verified.jkt).toBe(holder.jkt)
+    }
+    expect(proofs.cachedKeys).toBe(2)
+    // The header (and so the key) of the last client, with the other client's signature.
+    const mine = await es256.proof(request)
+    const theirs = await other.proof(request)
+    const spliced = `${mine.slice(0, mine.lastIndexOf('.'))}${theirs.slice(theirs.lastIndexOf('.'))}`
+    const failure = await proofs
+      .verify(spliced, { ...context, boundJkt: es256.jkt })
+      .catch((error: unknown) => error)
+    expect((failure as BindingFailure).reason).toBe('dpop_signature_invalid')
+  })
+
   it('is bounded: a thousand and more keys keep at most a thousand', async () => {
     const proofs = verifier()
     for (let index = 0; index < 1_010; index++) {
