@@ -37,13 +37,18 @@ function keyOf(token: string): number {
  * 4 values. For tables where a collision only costs a lookup elsewhere.
  */
 export function suffixSlot(token: string, slots: number): number {
+  return suffixMix(token) & (slots - 1)
+}
+
+/** The four characters suffixSlot reads, mixed into about 22 bits. */
+function suffixMix(token: string): number {
   const end = token.length
-  const mixed =
+  return (
     token.charCodeAt(end - 2) * 29791 +
     token.charCodeAt(end - 3) * 961 +
     token.charCodeAt(end - 4) * 31 +
     token.charCodeAt(end - 5)
-  return mixed & (slots - 1)
+  )
 }
 
 // Entries recently found, by suffix slot: a hit there costs a few character
@@ -70,9 +75,19 @@ export class CachedResult implements UsageSlot {
     readonly profile: ResolvedProfile,
     /** ms since epoch, per the verifier's clock; the token fails verification from then on. */
     readonly validUntil: number,
-    /** Its hot slot (suffixSlot of its token). */
-    readonly slot: number,
+    /**
+     * suffixMix of its token; its low bits are its hot slot. The rest tell a
+     * token in the same slot apart without reading this one's characters from
+     * memory (a new token shares its header and most claims with the token in
+     * its slot, so comparing the two strings reads hundreds of characters).
+     */
+    readonly mix: number,
   ) {}
+
+  /** Its hot slot. */
+  get slot(): number {
+    return this.mix & (HOT_SLOTS - 1)
+  }
 
   /**
    * The result as a settled promise, made once and frozen: a hit allocates
@@ -103,9 +118,10 @@ export class TokenCache {
 
   /** The cached result for `token`, if it is still valid at `now` and its key still usable. */
   get(token: string, now: number): CachedResult | undefined {
-    const slot = suffixSlot(token, HOT_SLOTS)
+    const mix = suffixMix(token)
+    const slot = mix & (HOT_SLOTS - 1)
     let entry = this.#hot[slot]
-    if (entry !== undefined && entry.auth.token === token) {
+    if (entry !== undefined && entry.mix === mix && entry.auth.token === token) {
       if (++entry.hits % REFRESH_EVERY === 0) this.#entries.get(keyOf(token))
     } else {
       entry = this.#entries.get(keyOf(token))
@@ -126,8 +142,9 @@ export class TokenCache {
     profile: ResolvedProfile,
     validUntil: number,
   ): void {
-    const slot = suffixSlot(token, HOT_SLOTS)
-    const entry = new CachedResult(auth, key, profile, validUntil, slot)
+    const mix = suffixMix(token)
+    const entry = new CachedResult(auth, key, profile, validUntil, mix)
+    const slot = mix & (HOT_SLOTS - 1)
     this.#entries.set(keyOf(token), entry)
     this.#hot[slot] = entry
   }
