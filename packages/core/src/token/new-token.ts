@@ -16,7 +16,7 @@ import type { Observer } from '../observe/observer.js'
 import { bindingOf } from '../policy/binding.js'
 import { clientNotAllowed, readClientId } from '../policy/clients.js'
 import { checkRequiredClaims } from '../policy/required-claims.js'
-import { readScopes } from '../policy/scopes.js'
+import { scopeReader } from '../policy/scopes.js'
 import type { AuthResult } from '../types.js'
 import { checkClaimTypes, validUntil } from './claims.js'
 import { type CompactJws, isCompactJws, parseCompactJws } from './compact-jws.js'
@@ -74,6 +74,7 @@ export function newTokenVerifier(
   const signatures = signatureDispatch()
 
   const VerifiedToken = verifiedTokenClass()
+  const readScopes = scopeReader()
   // Protected headers of tokens that verified, by their encoded form: a client's
   // tokens share one header (alg, kid, typ), so its next token skips decoding
   // it. Only verified tokens' headers enter, so forged ones cannot fill it.
@@ -149,7 +150,7 @@ export function newTokenVerifier(
       {
         issuer: payload.iss as string,
         clientId: client.clientId,
-        scopes: Object.freeze(scopes.scopes),
+        scopes: scopes.scopes,
         payload: deepFreeze(payload),
         header: rememberHeader(jws),
         token: jws.token,
