@@ -22,6 +22,7 @@ import { checkClaimTypes, validUntil } from './claims.js'
 import { type CompactJws, isCompactJws, parseCompactJws } from './compact-jws.js'
 import { fromJoseError } from './jose-errors.js'
 import { decodeClaimsSet, validateClaimsSet } from './jwt-claims.js'
+import { valueSharer } from './shared-values.js'
 import { signatureDispatch } from './signature-dispatch.js'
 import { suffixSlot, type TokenCache } from './token-cache.js'
 import { deepFreeze, verifiedTokenClass } from './verified-token.js'
@@ -75,6 +76,7 @@ export function newTokenVerifier(
 
   const VerifiedToken = verifiedTokenClass()
   const readScopes = scopeReader()
+  const shareValues = valueSharer()
   // Protected headers of tokens that verified, by their encoded form: a client's
   // tokens share one header (alg, kid, typ), so its next token skips decoding
   // it. Only verified tokens' headers enter, so forged ones cannot fill it.
@@ -134,6 +136,7 @@ export function newTokenVerifier(
     checkClaimTypes(payload, Math.floor(now / 1000), profile.clockTolerance, realm)
     checkIssuerBinding(match, payload, key, realm)
     checkRequiredClaims(payload, profile.requiredClaims, realm)
+    shareValues(payload, profile)
     const scopes = readScopes(payload, profile.scopeClaims)
     if (!scopes.ok) {
       throw invalidClaim(`'${scopes.claim}' claim must be a space-delimited string or an array of strings`)
