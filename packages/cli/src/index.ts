@@ -10,7 +10,14 @@
 export type { CheckLine, CheckStatus } from './check-lines.js'
 export { type DecodeReport, decodeToken, type TimeClaim } from './decode.js'
 export { type DoctorOptions, type DoctorReport, runDoctor } from './doctor/doctor.js'
-export { type ExplainInput, type ExplainReport, explainToken, type HttpAnswer } from './explain/explain.js'
+export type { PresentedSummary } from './explain/binding-evidence.js'
+export type { ExplainRequest } from './explain/bound-request.js'
+export {
+  type ExplainInput,
+  type ExplainReport,
+  explainToken,
+  type HttpAnswer,
+} from './explain/explain.js'
 export type { Contact } from './explain/run-verifier.js'
 export { run } from './run.js'
 export type { Io } from './terminal.js'

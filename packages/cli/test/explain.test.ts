@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { AuthError, createVerifier, type Requirement } from '@m2m-guard/core'
 import { type AuthServer, createAuthServer } from '@m2m-guard/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { expectHttpAnswer } from './http-answer.js'
 import { cli, killAll, line } from './run-cli.js'
 
 const AUDIENCE = 'https://orders.example'
@@ -31,13 +32,6 @@ async function coreAnswer(token: string, requirement?: Requirement): Promise<Aut
   )
   if (!(error instanceof AuthError)) throw new Error('expected core to refuse the token')
   return error
-}
-
-function expectHttpAnswer(stdout: string, error: AuthError): void {
-  expect(stdout).toContain(`HTTP     ${error.status} `)
-  for (const [name, value] of Object.entries(error.headers))
-    expect(stdout).toContain(`         ${name}: ${value}\n`)
-  expect(stdout).toContain(`         ${JSON.stringify(error.body)}\n`)
 }
 
 describe('m2m-guard explain', () => {

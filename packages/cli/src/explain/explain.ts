@@ -10,6 +10,10 @@ import { printable } from '../printable.js'
 import type { Style } from '../terminal.js'
 import { skewSeconds } from '../time-format.js'
 import { inspectToken } from '../token-parts.js'
+import { bindingEvidence, type PresentedSummary, presentedSummary } from './binding-evidence.js'
+import { bindingFix } from './binding-fixes.js'
+import { bindingRow } from './binding-line.js'
+import { type ExplainRequest, presentRequest, tokenCnf } from './bound-request.js'
 import { fixFor } from './fixes.js'
 import { CHECK_IDS, type CheckId, type Observation, observe } from './observations.js'
 import { effectiveProfile } from './profile.js'
@@ -26,8 +30,17 @@ export interface ExplainInput {
   token: string
   options: VerifierOptions
   requirement?: Requirement | undefined
-  /** Where the options came from, for messages: "m2m.config.json", "the flags". */
+  /**
+   * Where the options came from, for messages: "m2m.config.json", "the flags".
+   * Options other than "the flags" are a service's own: explain says when it
+   * turns their `dpop` or `mtls` on.
+   */
   source: string
+  /**
+   * The request that carried the token, for a DPoP-bound or certificate-bound
+   * one: explain then verifies as adapters do (`authenticateRequest`).
+   */
+  request?: ExplainRequest | undefined
 }
 
 /**
@@ -63,6 +76,8 @@ export interface ExplainReport {
   fetched: Contact[]
   /** The issuer's clock minus ours, in seconds, from its responses' `Date`, if any came. */
   issuerClockSkew: number | undefined
+  /** The request presented with the token, if any (a bound token always presents one). */
+  request?: PresentedSummary | undefined
 }
 
 /**
@@ -75,8 +90,12 @@ export interface ExplainReport {
 export async function explainToken(input: ExplainInput): Promise<ExplainReport> {
   const { token, options, requirement, source } = input
   const inspected = inspectToken(token)
-  const run = await runVerifier(options, token, requirement, source)
   const parts = inspected.ok ? inspected.parts : undefined
+  const cnf = tokenCnf(parts?.payload)
+  const presented = presentRequest(options, token, cnf, input.request)
+  const evidence =
+    presented === undefined ? undefined : await bindingEvidence(token, cnf, input.request ?? {}, presented)
+  const run = await runVerifier(presented?.options ?? options, token, requirement, source, presented?.request)
   const profile = effectiveProfile(options, parts?.payload.iss)
   const observations = new Map<CheckId, Observation>()
   const issuerSkew = largestSkew(run.contacts)
@@ -84,9 +103,11 @@ export async function explainToken(input: ExplainInput): Promise<ExplainReport> 
     if (!inspected.ok) observations.set(inspected.stage, { ok: false, detail: inspected.problem })
   } else {
     const context = { ...parts, profile, requirement, events: run.events, now: run.startedAt, issuerSkew }
-    for (const id of CHECK_IDS) observations.set(id, observe(id, context))
+    for (const id of CHECK_IDS) if (id !== 'binding') observations.set(id, observe(id, context))
   }
   const { error } = run
+  if (evidence !== undefined)
+    observations.set('binding', bindingRow(evidence, error?.reason, run.startedAt, source !== 'the flags'))
   const failed =
     error === undefined ? undefined : failedCheck(error, inspected.ok ? undefined : inspected.stage, profile)
   const reached = keysReached(error, run.events, parts?.header, profile)
@@ -94,7 +115,8 @@ export async function explainToken(input: ExplainInput): Promise<ExplainReport> 
   const fix =
     error === undefined
       ? undefined
-      : fixFor({
+      : (bindingFix(error.reason, evidence) ??
+        fixFor({
           error,
           header: parts?.header,
           payload: parts?.payload,
@@ -102,9 +124,10 @@ export async function explainToken(input: ExplainInput): Promise<ExplainReport> 
           scopes: requirement?.scopes ?? [],
           shapeProblem: inspected.ok ? undefined : inspected.problem,
           issuerSkew,
-        })
+        }))
   const failedLine = checks.find((check) => check.status === 'fail' && check.id === failed)
   if (failedLine !== undefined) failedLine.fix = fix
+  const request = evidence === undefined ? undefined : presentedSummary(evidence)
   if (error === undefined && run.result !== undefined) {
     const { result } = run
     return {
@@ -120,6 +143,7 @@ export async function explainToken(input: ExplainInput): Promise<ExplainReport> 
       fix: undefined,
       fetched: run.contacts,
       issuerClockSkew: issuerSkew,
+      ...(request === undefined ? {} : { request }),
     }
   }
   const rejection = error as AuthError
@@ -137,6 +161,7 @@ export async function explainToken(input: ExplainInput): Promise<ExplainReport> 
     fix,
     fetched: run.contacts,
     issuerClockSkew: issuerSkew,
+    ...(request === undefined ? {} : { request }),
   }
 }
 

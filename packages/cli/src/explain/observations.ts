@@ -23,6 +23,7 @@ export const CHECK_IDS = [
   'nbf',
   'iat',
   'typ',
+  'binding',
   'scopes',
   'client',
 ] as const
@@ -192,6 +193,9 @@ export function observe(id: CheckId, context: TokenContext): Observation {
         `${grantedText}; ${wanted}${missing.length > 0 ? `; missing ${missing.join(' ')}` : ''}`,
       )
     }
+    case 'binding':
+      // Described from the request (binding-line.ts); present only when one is presented.
+      return seen(undefined, '')
     case 'client': {
       const client = clientOf(payload, profile.clientIdClaims)
       const allowed = [...(requirement?.clients ?? []), ...(profile.clients ?? [])]

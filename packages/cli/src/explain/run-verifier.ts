@@ -7,6 +7,7 @@ import {
   AuthError,
   type AuthResult,
   createVerifier,
+  type RequestInfo,
   type Requirement,
   type VerifierEvent,
   type VerifierOptions,
@@ -40,8 +41,10 @@ export interface VerifierRun {
 }
 
 /**
- * Verifies `token` with a verifier made from `options`, checking `requirement`.
- * Invalid options are a {@link UsageError} naming `source` (the config file or the flags).
+ * Verifies `token` with a verifier made from `options`, checking `requirement`;
+ * with a `request` (which carries the token), as adapters do:
+ * `authenticateRequest`, binding included. Invalid options are a
+ * {@link UsageError} naming `source` (the config file or the flags).
  *
  * @example
  * const run = await runVerifier({ issuer, audience }, token, { scopes: ['orders:read'] }, 'the flags')
@@ -51,6 +54,7 @@ export async function runVerifier(
   token: string,
   requirement: Requirement | undefined,
   source: string,
+  request?: RequestInfo,
 ): Promise<VerifierRun> {
   const events: VerifierEvent[] = []
   const contacts: Contact[] = []
@@ -92,7 +96,10 @@ export async function runVerifier(
   }
   const startedAt = clock()
   try {
-    const result = await verifier.verify(token, requirement)
+    const result =
+      request === undefined
+        ? await verifier.verify(token, requirement)
+        : await verifier.authenticateRequest(request, requirement)
     return { result, error: undefined, events, contacts, startedAt }
   } catch (error) {
     if (error instanceof AuthError) return { result: undefined, error, events, contacts, startedAt }

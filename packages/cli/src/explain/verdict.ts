@@ -20,12 +20,14 @@ const LABELS: Record<CheckId, string> = {
   nbf: 'nbf',
   iat: 'iat',
   typ: 'typ',
+  binding: 'binding',
   scopes: 'scopes',
   client: 'client',
 }
 
 // The order core works in: the token's form, then its key and signature, then its claims
-// (jose's order within them differs from the printed one), then the route's requirement.
+// (jose's order within them differs from the printed one), then the token's binding to the
+// request (authenticateRequest), then the route's requirement.
 const STAGE: Record<CheckId, number> = {
   shape: 0,
   header: 0,
@@ -39,6 +41,7 @@ const STAGE: Record<CheckId, number> = {
   nbf: 2,
   iat: 2,
   typ: 2,
+  binding: 2.5,
   scopes: 3,
   client: 3,
 }
@@ -61,6 +64,38 @@ const BY_REASON: Record<string, CheckId> = {
   insufficient_scope: 'scopes',
   client_not_allowed: 'client',
 }
+
+// Every reason core's binding checks give (BindingFailureReason), and the replay store's 503.
+const BINDING_REASONS = [
+  'dpop_proof_missing',
+  'dpop_proof_too_large',
+  'dpop_proof_malformed',
+  'dpop_algorithm_not_allowed',
+  'dpop_key_invalid',
+  'dpop_signature_invalid',
+  'dpop_claim_invalid',
+  'dpop_method_mismatch',
+  'dpop_url_mismatch',
+  'dpop_proof_expired',
+  'dpop_proof_issued_in_future',
+  'dpop_ath_mismatch',
+  'dpop_nonce_required',
+  'dpop_key_mismatch',
+  'dpop_token_not_bound',
+  'dpop_proof_replayed',
+  'dpop_token_as_bearer',
+  'dpop_required',
+  'dpop_not_accepted',
+  'certificate_missing',
+  'certificate_mismatch',
+  'certificate_binding_required',
+  'certificate_binding_not_accepted',
+  'token_binding_invalid',
+  'replay_store_unavailable',
+  // The DPoP scheme to a verifier whose dpop is off: refused before the token is read.
+  'unsupported_scheme',
+]
+for (const reason of BINDING_REASONS) BY_REASON[reason] = 'binding'
 
 /**
  * The check a rejection belongs to. `shapeStage` is where local decoding
@@ -105,7 +140,9 @@ export function checklist(
   keysReached = true,
 ): CheckLine[] {
   const failedStage =
-    failed === undefined ? undefined : stageOfFailure(error?.reason as string, failed, keysReached)
+    failed === undefined
+      ? undefined
+      : stageOfFailure(error?.reason as string, failed, keysReached, observations.has('binding'))
   const lines: CheckLine[] = []
   for (const id of CHECK_IDS) {
     const seen = observations.get(id) ?? { ok: undefined, detail: '' }
@@ -116,7 +153,7 @@ export function checklist(
       detail,
     })
     if (error === undefined || failed === undefined) {
-      if (id !== 'claims') lines.push(line('pass', seen.detail))
+      if (id !== 'claims' && (id !== 'binding' || observations.has(id))) lines.push(line('pass', seen.detail))
     } else if (id === failed) {
       lines.push(
         line(
@@ -127,8 +164,9 @@ export function checklist(
             : `${error.description}; ${seen.detail}`,
         ),
       )
-    } else if (id === 'claims') {
+    } else if (id === 'claims' || (id === 'binding' && !observations.has(id))) {
       // Printed only when it is the failed one: the types of iss, exp… are part of their own rows.
+      // The binding row only when a request was presented (a bound token always presents one).
     } else if (STAGE[id] < (failedStage as number) || (id === 'iss' && failedStage === 0.5)) {
       // Before the keys, core picks the issuer profile by iss: refused later, the iss matched one.
       lines.push(line('pass', seen.detail))
@@ -145,8 +183,14 @@ export function checklist(
 // Where in core's order a rejection happened: an oversized token is refused before it is
 // even split; an issuer no profile names, or a header a profile refuses, before any key is
 // looked up (`keysReached` false).
-function stageOfFailure(reason: string, failed: CheckId, keysReached: boolean): number {
-  if (reason === 'token_too_large') return -1
+function stageOfFailure(reason: string, failed: CheckId, keysReached: boolean, presented: boolean): number {
+  // dpop_required with a request: a Bearer credential where only DPoP is taken, refused before
+  // the token is read (verify, with no request, refuses it after the token's checks).
+  if (
+    reason === 'token_too_large' ||
+    (presented && (reason === 'dpop_required' || reason === 'unsupported_scheme'))
+  )
+    return -1
   if (reason === 'issuer_unknown' || (!keysReached && STAGE[failed] >= STAGE.key)) return 0.5
   return STAGE[failed]
 }
