@@ -38,14 +38,22 @@ Example:
     --audience https://orders.example.com`
 
 export const EXPLAIN_HELP = `Usage: m2m-guard explain TOKEN|- [options]
+       m2m-guard explain TOKEN|- [options] --dpop PROOF|- --url URL [--method M]
+       m2m-guard explain TOKEN|- [options] --cert FILE
 
 Runs @m2m-guard/core's verifier on the token and prints each check in order
-(shape, header, alg, key, signature, iss, aud, exp, nbf, iat, typ, scopes,
-client), the verdict, the exact HTTP answer (status, WWW-Authenticate, body)
-and a fix for the first failure. The token is sent nowhere; the verifier only
-fetches the issuer's metadata and keys. The signature is never printed.
+(shape, header, alg, key, signature, iss, aud, exp, nbf, iat, typ, binding,
+scopes, client), the verdict, the exact HTTP answer (status, WWW-Authenticate,
+body) and a fix for the first failure. The token and the proof are sent
+nowhere; the verifier only fetches the issuer's metadata and keys. The
+signature is never printed.
 
 Give - to read the token from standard input (keeps it out of shell history).
+A DPoP-bound token (cnf.jkt) needs the request's proof, a certificate-bound
+one (cnf["x5t#S256"]) its client certificate: explain then verifies the
+request as the adapters do (authenticateRequest), turning dpop or mtls on if
+the options leave them unset. TOKEN may keep its scheme ("DPoP eyJ…",
+"Bearer eyJ…"): explain presents it with that scheme, as the client did.
 
 Options:
   --config FILE            verifier options from m2m.config.json, .js or .mjs
@@ -59,13 +67,20 @@ Options:
   --scope SCOPE            a scope the route requires (repeatable)
   --client ID              a client the route allows (repeatable)
   --timeout MS             per metadata/JWKS request (default 5000)
+  --dpop PROOF             the request's DPoP header (- reads it from standard input)
+  --url URL                the request's absolute URL as the service builds it
+                           (required with --dpop; compared with the proof's htu)
+  --method M               the request's method (default GET; the proof's htm)
+  --cert FILE              the client certificate (PEM or DER), for a certificate-bound token
   --json                   print the report as JSON
   -h, --help               this help
 
 Examples:
   m2m-guard explain "$TOKEN" --issuer https://idp.example \\
     --audience https://orders.example --scope orders:read
-  pbpaste | m2m-guard explain - --config m2m.config.js`
+  pbpaste | m2m-guard explain - --config m2m.config.js
+  m2m-guard explain "$TOKEN" --config m2m.config.json \\
+    --dpop "$PROOF" --method POST --url https://orders.example/orders`
 
 export const DECODE_HELP = `Usage: m2m-guard decode TOKEN|- [--json]
 

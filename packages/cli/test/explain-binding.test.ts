@@ -132,6 +132,8 @@ describe('m2m-guard explain a DPoP-bound token', () => {
     })
     expect(error.headers['WWW-Authenticate']).toMatch(/(^|, )DPoP error="invalid_dpop_proof"/)
     expectHttpAnswer(stdout, error)
+    expect(stdout).toContain('a 401 invalid_dpop_proof: the client must retry with a new, correct proof')
+    expect(stdout).not.toContain('get a new token and try again')
     expect(line(stdout, '–', 'scopes')).toBeDefined()
     expect(code).toBe(1)
   })
@@ -266,6 +268,15 @@ describe('m2m-guard explain a DPoP-bound token', () => {
     expect(off.stdout).toContain('reason unsupported_scheme')
     expect(off.stdout).toContain('fix: the options turn dpop off, so Authorization: DPoP is refused')
     expect([code, off.code]).toEqual([0, 1])
+  })
+
+  it('documents the request flags in explain --help', async () => {
+    const { code, stdout } = await cli(['explain', '--help'])
+    expect(stdout).toMatch(/\n {2}--dpop PROOF {13}the request's DPoP header/)
+    expect(stdout).toMatch(/\n {2}--url URL {16}the request's absolute URL/)
+    expect(stdout).toMatch(/\n {2}--method M {15}the request's method \(default GET/)
+    expect(stdout).toMatch(/\n {2}--cert FILE {14}the client certificate/)
+    expect(code).toBe(0)
   })
 
   it('--dpop without --url is a usage error (exit 2)', async () => {

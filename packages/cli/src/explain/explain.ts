@@ -183,6 +183,13 @@ const MEANING: Record<number, string> = {
   503: "a 503: not the client's fault; it should retry later, without fetching a new token",
 }
 
+// A DPoP proof's refusal is about the proof, not the token (RFC 9449 §7.1).
+const MEANING_BY_CODE: Record<string, string> = {
+  invalid_dpop_proof:
+    'a 401 invalid_dpop_proof: the client must retry with a new, correct proof; its token may still be good',
+  use_dpop_nonce: 'a 401 use_dpop_nonce: the client retries with a new proof carrying the DPoP-Nonce above',
+}
+
 /**
  * The report as text.
  *
@@ -220,7 +227,8 @@ export function renderExplain(report: ExplainReport, style: Style): string {
     out.push(`${style.bold('HTTP')}     ${http.status} ${STATUS_CODES[http.status] ?? ''}`.trimEnd())
     for (const [name, value] of Object.entries(http.headers)) out.push(`         ${name}: ${value}`)
     out.push(`         ${JSON.stringify(http.body)}`)
-    const meaning = MEANING[http.status]
+    const code = verdict.accepted ? undefined : verdict.code
+    const meaning = (code === undefined ? undefined : MEANING_BY_CODE[code]) ?? MEANING[http.status]
     if (meaning !== undefined) out.push(style.dim(`         ${meaning}`))
   }
   return `${out.join('\n')}\n`
