@@ -270,6 +270,19 @@ describe('m2m-guard explain a DPoP-bound token', () => {
     expect([code, off.code]).toEqual([0, 1])
   })
 
+  it('reads the proof from standard input with --dpop -, and keeps one standard input for one value', async () => {
+    const key = await dpopKey()
+    const token = await dpopToken(key)
+    const dpop = await proof(key, 'GET', URL_CALLED, token)
+    const piped = await cli(['explain', token, ...flags, '--dpop', '-', '--url', URL_CALLED], {
+      stdin: `DPoP: ${dpop}\n`,
+    })
+    expect(line(piped.stdout, '✓', 'binding')).toContain(`DPoP proof of key ${key.jkt} (cnf.jkt)`)
+    const both = await cli(['explain', '-', ...flags, '--dpop', '-', '--url', URL_CALLED], { stdin: token })
+    expect(both.stderr).toContain('the token and the DPoP proof cannot both come from standard input')
+    expect([piped.code, both.code]).toEqual([0, 2])
+  })
+
   it('documents the request flags in explain --help', async () => {
     const { code, stdout } = await cli(['explain', '--help'])
     expect(stdout).toMatch(/\n {2}--dpop PROOF {13}the request's DPoP header/)

@@ -1,4 +1,13 @@
-import type { CheckLine, DecodeReport, DoctorReport, ExplainReport, HttpAnswer, Io } from '@m2m-guard/cli'
+import type {
+  CheckLine,
+  DecodeReport,
+  DoctorReport,
+  ExplainReport,
+  ExplainRequest,
+  HttpAnswer,
+  Io,
+  PresentedSummary,
+} from '@m2m-guard/cli'
 import { decodeToken, explainToken, run, runDoctor } from '@m2m-guard/cli'
 import { describe, expectTypeOf, it } from 'vitest'
 
@@ -23,5 +32,17 @@ describe('@m2m-guard/cli types', () => {
     // @ts-expect-error an unknown verifier option is a type error, as it is a TypeError at run time
     void explainToken({ token: 'x', source: 's', options: { issuer: 'i', audience: 'a', audiences: 'a' } })
     expectTypeOf<Io['env']>().toEqualTypeOf<Readonly<Record<string, string | undefined>>>()
+  })
+
+  it('takes the request of a bound token, and reports what it presented', () => {
+    expectTypeOf(explainToken)
+      .parameter(0)
+      .toHaveProperty('request')
+      .toEqualTypeOf<ExplainRequest | undefined>()
+    expectTypeOf<ExplainRequest['certificate']>().toEqualTypeOf<string | Uint8Array | undefined>()
+    expectTypeOf<ExplainReport['request']>().toEqualTypeOf<PresentedSummary | undefined>()
+    // @ts-expect-error the scheme is Bearer or DPoP
+    const basic: ExplainRequest = { scheme: 'Basic' }
+    void basic
   })
 })
