@@ -1,5 +1,6 @@
 import { createHash, X509Certificate } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { request } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { explainToken } from '@m2m-guard/cli'
@@ -331,6 +332,59 @@ describe('m2m-guard explain a certificate-bound token', () => {
     )
     expect(stdout).toContain('verdict  ✓ accepted: client billing')
     expect(code).toBe(0)
+  })
+
+  it('accepts a token the testing server bound over mutual TLS, with that certificate', async () => {
+    const tls = await createAuthServer({
+      audience: AUDIENCE,
+      tls: { ...pki.server, ca: pki.ca },
+      clients: [{ clientId: 'billing', clientSecret: 's3cret', scopes: ['orders:read'] }],
+    })
+    try {
+      const body = new URLSearchParams({ grant_type: 'client_credentials' }).toString()
+      const answer = await new Promise<{ access_token: string }>((resolve, reject) => {
+        const req = request(
+          tls.tokenEndpoint,
+          {
+            method: 'POST',
+            ca: pki.ca,
+            cert: billing.cert,
+            key: billing.key,
+            headers: {
+              authorization: `Basic ${btoa('billing:s3cret')}`,
+              'content-type': 'application/x-www-form-urlencoded',
+            },
+          },
+          (res) => {
+            let text = ''
+            res.on('data', (chunk) => {
+              text += chunk
+            })
+            res.on('end', () => resolve(JSON.parse(text)))
+          },
+        )
+        req.on('error', reject).end(body)
+      })
+      // The keys locally (jwks), so that explain needs no HTTPS client trusting the test CA.
+      const config = join(dir, 'mtls.config.json')
+      await writeFile(config, JSON.stringify({ issuer: tls.issuer, audience: AUDIENCE, jwks: tls.keys.jwks }))
+      const { code, stdout } = await cli([
+        'explain',
+        answer.access_token,
+        '--config',
+        config,
+        '--cert',
+        billingFile,
+      ])
+      expect(line(stdout, '✓', 'binding')).toBe(
+        `✓ binding client certificate ${billing.thumbprint} (cnf["x5t#S256"]), subject CN=billing, O=m2m-guard tests; mtls turned on to check it (the options leave it unset)`,
+      )
+      const other = await cli(['explain', answer.access_token, '--config', config, '--cert', reportsFile])
+      expect(other.stdout).toContain('reason certificate_mismatch')
+      expect([code, other.code]).toEqual([0, 1])
+    } finally {
+      await tls.close()
+    }
   })
 
   it('refuses another certificate: certificate_mismatch with both thumbprints, 401 invalid_token', async () => {
