@@ -113,6 +113,7 @@ function eventLoopChart(results: EventLoopResult[]): [string, BarChart] {
     ['bare signature check', (r: EventLoopResult) => r.signatureOnly],
     ['m2m-guard, 1 in flight', (r: EventLoopResult) => r.oursSequential],
     ['m2m-guard, 16 in flight', (r: EventLoopResult) => r.oursInFlight16],
+    ['bare check on the thread pool, 16 in flight', (r: EventLoopResult) => r.poolCheckInFlight16],
   ] as const
   return [
     'event-loop.svg',

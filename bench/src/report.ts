@@ -212,6 +212,7 @@ function eventLoopSection(results: EventLoopResult[]): string {
         ['bare signature check per request', result.signatureOnly],
         ['m2m-guard, new token per request, 1 in flight', result.oursSequential],
         ['m2m-guard, new token per request, 16 in flight', result.oursInFlight16],
+        ['bare check on the thread pool, 16 in flight', result.poolCheckInFlight16],
       ] as const
     ).map(([name, delay]) => [
       result.alg,
