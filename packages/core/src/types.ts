@@ -80,6 +80,35 @@ export interface Verifier {
   /** The key sets' state, for readiness probes: overall, and per issuer (`issuers`, `notReady`). */
   keyStatus(): VerifierKeyStatus
   /**
+   * The work this verifier has left running, for runtimes that cancel what a
+   * request leaves running once its response is sent (Cloudflare Workers),
+   * to hand to `ctx.waitUntil`: today, key fetches in flight, such as the
+   * background refresh that keys past their max-age start while they keep
+   * serving. Undefined when there is none (the common case); otherwise a
+   * promise that fulfils, never rejects, once every issuer's fetch in flight
+   * has settled. Without it, a Worker's background refreshes are cancelled,
+   * and keys (a key the issuer removed too) stay in use until `staleIfError`
+   * runs out. The fetch and Hono adapters hand it over themselves; call it
+   * after `verify`, `authenticate` or `authenticateRequest` of your own.
+   *
+   * @example
+   * export default {
+   *   async fetch(request: Request, env: unknown, ctx: ExecutionContext) {
+   *     try {
+   *       const auth = await verifier.authenticate(request.headers.get('authorization') ?? undefined)
+   *       return Response.json({ client: auth.clientId })
+   *     } catch (error) {
+   *       if (error instanceof AuthError) return Response.json(error.body, { status: error.status, headers: error.headers })
+   *       throw error
+   *     } finally {
+   *       const work = verifier.backgroundWork()
+   *       if (work) ctx.waitUntil(work)
+   *     }
+   *   },
+   * }
+   */
+  backgroundWork(): Promise<void> | undefined
+  /**
    * The RFC 9728 protected resource metadata document, when the
    * `resourceMetadata` option is set; its well-known URL is
    * `protectedResourceMetadataUrl(document.resource)`.

@@ -7,7 +7,7 @@
  * observe/ (events, one per settled call).
  */
 import { safeEmitter } from './events.js'
-import { createKeySource, issuerKeyStatus, warmUpAll } from './issuers/key-sets.js'
+import { backgroundWorkOf, createKeySource, issuerKeyStatus, warmUpAll } from './issuers/key-sets.js'
 import type { ResolvedProfile } from './issuers/profile.js'
 import { IssuerIndex } from './issuers/select-profile.js'
 import { Observer, registerObserver } from './observe/observer.js'
@@ -110,6 +110,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     declare: (requirement) => requirements.declare(requirement),
     warmUp: () => warmUpAll(profiles),
     keyStatus: () => issuerKeyStatus(profiles),
+    backgroundWork: () => backgroundWorkOf(profiles),
     resourceMetadata: () =>
       config.resourceMetadata === undefined
         ? undefined

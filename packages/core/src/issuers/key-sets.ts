@@ -1,7 +1,8 @@
 /**
  * One key set per issuer profile, so that the keys of one issuer never
  * verify another issuer's tokens; and the verifier-wide views of them:
- * `warmUp()` for every issuer at once, `keyStatus()` saying which is not ready.
+ * `warmUp()` for every issuer at once, `keyStatus()` saying which is not ready,
+ * `backgroundWork()` for the fetches a response may outlive.
  */
 import { KeysUnavailableError } from '../errors.js'
 import type { EventHandler } from '../events.js'
@@ -77,6 +78,27 @@ export async function warmUpAll(profiles: readonly ResolvedProfile[]): Promise<v
     cause: new AggregateError(failed.map(({ error }) => error)),
   })
 }
+
+/**
+ * A promise that fulfils once every key fetch now in flight, of every issuer,
+ * has settled (it never rejects: failures are the fetches' own events);
+ * undefined when none is, without allocating anything.
+ */
+export function backgroundWorkOf(profiles: readonly ResolvedProfile[]): Promise<void> | undefined {
+  let first: Promise<void> | undefined
+  let all: Promise<void>[] | undefined
+  for (const profile of profiles) {
+    const work = profile.keys.backgroundWork()
+    if (work === undefined) continue
+    if (first === undefined) first = work
+    else if (all === undefined) all = [first, work]
+    else all.push(work)
+  }
+  if (first === undefined) return undefined
+  return (all === undefined ? first : Promise.allSettled(all)).then(settled, settled)
+}
+
+function settled(): void {}
 
 /** Every issuer's key status, and their sum: ready only if every issuer is. */
 export function issuerKeyStatus(profiles: readonly ResolvedProfile[]): VerifierKeyStatus {

@@ -66,6 +66,12 @@ export interface KeySource {
    * Never waits, never throws.
    */
   revalidate(now: number): void
+  /**
+   * The key fetch in flight (a background refresh, or one a request waits
+   * on), if any; it may reject. Undefined when nothing is in flight, or when
+   * the fetch is long past its timeout and the runtime dropped it.
+   */
+  backgroundWork(): Promise<void> | undefined
   status(): KeySetStatus
 }
 
@@ -90,6 +96,10 @@ export class LocalKeySet implements KeySource {
   async warmUp(): Promise<void> {}
 
   revalidate(): void {}
+
+  backgroundWork(): undefined {
+    return undefined
+  }
 
   status(): KeySetStatus {
     return {

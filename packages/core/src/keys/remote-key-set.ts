@@ -10,6 +10,8 @@
  * - An unknown `kid` refetches at most once per `cooldown`; so does a failure.
  * - If the issuer is unreachable, cached keys serve for `staleIfError` more;
  *   with nothing usable cached, requests get a 503 with `Retry-After`.
+ * - The fetch in flight is `backgroundWork()`, for runtimes that cancel what a
+ *   request leaves running (Workers' `ctx.waitUntil`).
  */
 import { KeysUnavailableError } from '../errors.js'
 import type { EventHandler, KeyFetchTrigger } from '../events.js'
@@ -109,6 +111,11 @@ export class RemoteKeySet implements KeySource {
     if (now >= this.#freshUntil) this.#ensureUsable().catch(() => {})
   }
 
+  backgroundWork(): Promise<void> | undefined {
+    if (this.#inflight === undefined || this.#dropped(this.#options.clock())) return undefined
+    return this.#inflight
+  }
+
   status(): KeySetStatus {
     const now = this.#options.clock()
     const known = this.#fetchedAt > Number.NEGATIVE_INFINITY
@@ -141,6 +148,11 @@ export class RemoteKeySet implements KeySource {
     return this.#freshUntil + this.#options.jwksCache.staleIfError
   }
 
+  /** The fetch in flight is pending well past its own timeout: it will never settle. */
+  #dropped(now: number): boolean {
+    return now - this.#inflightSince > 2 * this.#options.jwksCache.timeout
+  }
+
   #mayAttempt(): boolean {
     return this.#options.clock() - this.#lastAttempt >= this.#options.jwksCache.cooldown
   }
@@ -157,11 +169,10 @@ export class RemoteKeySet implements KeySource {
     // A fetch still pending well past its own timeout will never settle: the
     // runtime dropped it. workerd cancels what a request leaves running once its
     // response is sent, so a background refresh can vanish. Joining it would
-    // wedge the key set for good; start a new one instead.
+    // wedge the key set for good; start a new one instead. (Adapters hand
+    // backgroundWork() to the Worker's ctx.waitUntil, so that it is not dropped.)
     const now = this.#options.clock()
-    if (this.#inflight !== undefined && now - this.#inflightSince > 2 * this.#options.jwksCache.timeout) {
-      this.#inflight = undefined
-    }
+    if (this.#inflight !== undefined && this.#dropped(now)) this.#inflight = undefined
     if (this.#inflight !== undefined) return this.#inflight
     this.#inflightSince = now
     const flight = this.#fetchKeys(trigger).finally(() => {

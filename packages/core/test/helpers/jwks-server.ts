@@ -2,7 +2,7 @@
  * A real JWKS and metadata server on 127.0.0.1:0 for key-set tests: real
  * keys (jose), real tokens, request counts per path, and switchable
  * misbehaviour (down, refused, hanging, stalling, slow, garbage, HTML, oversized, gzip bombs,
- * redirects, custom Cache-Control, rotation). `close()` destroys every
+ * redirects, custom Cache-Control, rotation), and answers held until the test releases them. `close()` destroys every
  * socket, hanging ones included, so a test never leaks a handle.
  *
  * @example
@@ -122,6 +122,16 @@ export interface RouteAnswer {
   headers?: Record<string, string>
 }
 
+/** Requests kept unanswered until {@link Hold.release}: a slow issuer whose pace the test sets. */
+export interface Hold {
+  /** How many requests are held now. */
+  readonly held: number
+  /** Resolves once a request is held. */
+  readonly arrived: Promise<void>
+  /** Stops holding, and answers the held requests as the behaviour set then says. */
+  release(): void
+}
+
 export interface JwksServerOptions {
   /** Keys to generate and publish at start. Default one RS256 key. */
   keys?: (TestAlg | TestKey)[]
@@ -155,6 +165,8 @@ export interface JwksServer {
   setJson(path: string, answer: unknown | (() => RouteAnswer)): void
   /** Sets the behaviour for `path`, or for every path without its own. */
   behave(behaviour: Behaviour, path?: string): void
+  /** Holds the requests on `path` (or on every path) from now until released. */
+  hold(path?: string): Hold
   /** Requests received on `path`, or in all if omitted. */
   count(path?: string): number
   resetCounts(): void
@@ -188,6 +200,7 @@ export async function startJwksServer(options: JwksServerOptions = {}): Promise<
   const routes = new Map<string, () => RouteAnswer>()
   const behaviours = new Map<string, Behaviour>()
   const counts = new Map<string, number>()
+  const holds = new Map<string, (answer: () => void) => void>()
   const sockets = new Set<Socket>()
   const timers = new Set<NodeJS.Timeout>()
   let jwksBody: unknown
@@ -215,6 +228,35 @@ export async function startJwksServer(options: JwksServerOptions = {}): Promise<
   function handle(request: IncomingMessage, response: ServerResponse): void {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname
     counts.set(path, (counts.get(path) ?? 0) + 1)
+    const hold = holds.get(path) ?? holds.get('*')
+    if (hold === undefined) behave(path, request, response)
+    else hold(() => behave(path, request, response))
+  }
+
+  function startHold(path: string): Hold {
+    const waiting: (() => void)[] = []
+    let arrive = () => {}
+    const arrived = new Promise<void>((resolve) => {
+      arrive = resolve
+    })
+    const keep = (answer: () => void) => {
+      waiting.push(answer)
+      arrive()
+    }
+    holds.set(path, keep)
+    return {
+      get held() {
+        return waiting.length
+      },
+      arrived,
+      release() {
+        if (holds.get(path) === keep) holds.delete(path)
+        for (const answer of waiting.splice(0)) answer()
+      },
+    }
+  }
+
+  function behave(path: string, request: IncomingMessage, response: ServerResponse): void {
     const behaviour = behaviours.get(path) ?? behaviours.get('*') ?? 'normal'
     if (behaviour === 'hang') return
     if (behaviour === 'reset') {
@@ -323,6 +365,7 @@ export async function startJwksServer(options: JwksServerOptions = {}): Promise<
     behave(behaviour, path = '*') {
       behaviours.set(path, behaviour)
     },
+    hold: (path = '*') => startHold(path),
     count(path) {
       if (path !== undefined) return counts.get(path) ?? 0
       let total = 0
