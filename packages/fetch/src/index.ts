@@ -21,6 +21,7 @@ import {
 import {
   declareRequirement,
   dpopNonceFor,
+  handOffBackgroundWork,
   requiredMetadataRoute,
   resolveGuardOptions,
 } from '@m2m-guard/core/adapter'
@@ -86,8 +87,14 @@ export interface Guard {
    * with an {@link AuthError}. A request this guard already authenticated is
    * not verified again: only `requirement` is checked.
    *
+   * On Cloudflare Workers, hand what the verifier left running (a key refresh
+   * in the background) to `ctx.waitUntil` before you answer, as `protect()`
+   * does, or the Worker cancels it: see `Verifier.backgroundWork()`.
+   *
    * @example
    * const auth = await guard.authenticate(request, { scopes: ['orders:read'] })
+   * // in a Worker's fetch(request, env, ctx), whatever the outcome:
+   * ctx.waitUntil(guard.verifier.backgroundWork() ?? Promise.resolve())
    */
   authenticate(request: Request, requirement?: Requirement): Promise<AuthResult>
   /**
@@ -116,7 +123,10 @@ export interface Guard {
   /**
    * Wraps `handler` so that it runs only for requests whose token is valid
    * and meets `requirement` (omitted: authenticates only). Throws a TypeError
-   * at once if `requirement` is malformed.
+   * at once if `requirement` is malformed. In a Worker (`fetch(request, env,
+   * ctx)`), it hands the verifier's background work (a key refresh the request
+   * started) to `ctx.waitUntil`, refusals included, so the Worker does not
+   * cancel it once the answer is sent.
    *
    * @example
    * Deno.serve(guard.protect({ scopes: ['orders:read'] }, (request, auth) => Response.json(auth.clientId)))
@@ -164,17 +174,22 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
     declareRequirement(verifier, requirement)
     if (typeof handler !== 'function') throw new TypeError('protect() needs a handler function')
     return async (request, ...rest) => {
-      let auth: AuthResult
       try {
-        auth = await authenticate(request, requirement)
-      } catch (error) {
-        if (error instanceof AuthError && onError === 'respond') return respond(error)
-        throw error
+        let auth: AuthResult
+        try {
+          auth = await authenticate(request, requirement)
+        } catch (error) {
+          if (error instanceof AuthError && onError === 'respond') return respond(error)
+          throw error
+        }
+        const response = await handler(request, auth, ...rest)
+        // RFC 9449 §8.2: the client's nonce is about to age out; here is the next one.
+        const nonce = dpopNonceFor(request)
+        return nonce === undefined ? response : withHeader(response, 'DPoP-Nonce', nonce)
+      } finally {
+        // A Worker's fetch(request, env, ctx): a key refresh this request started must outlive its answer.
+        if (rest.length > 1) handOffBackgroundWork(verifier, rest, executionContext)
       }
-      const response = await handler(request, auth, ...rest)
-      // RFC 9449 §8.2: the client's nonce is about to age out; here is the next one.
-      const nonce = dpopNonceFor(request)
-      return nonce === undefined ? response : withHeader(response, 'DPoP-Nonce', nonce)
     }
   }
 
@@ -211,6 +226,9 @@ export function respond(error: AuthError): Response {
     headers: { ...error.headers, 'Content-Type': 'application/json' },
   })
 }
+
+/** A Worker's ExecutionContext, `ctx` of `fetch(request, env, ctx)`: the second argument after the request. */
+const executionContext = (rest: readonly unknown[]) => rest[1]
 
 /** `response` with one more header; a copy when its headers are immutable (a `fetch()` answer, `Response.redirect`). */
 function withHeader(response: Response, name: string, value: string): Response {

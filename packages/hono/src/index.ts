@@ -22,12 +22,13 @@ import {
 import {
   declareRequirement,
   dpopNonceFor,
+  handOffBackgroundWork,
   requestInfo,
   requiredMetadataRoute,
   resolveGuardOptions,
 } from '@m2m-guard/core/adapter'
 import { respond } from '@m2m-guard/fetch'
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
@@ -75,7 +76,10 @@ export interface Guard {
    * Middleware that sets `c.var.auth` if the request's token is valid and
    * meets `requirement`; with no requirement it authenticates only. A request
    * this guard already authenticated is only checked against `requirement`.
-   * Throws a TypeError at once if `requirement` is malformed.
+   * Throws a TypeError at once if `requirement` is malformed. On Cloudflare
+   * Workers it hands the verifier's background work (a key refresh the request
+   * started) to `c.executionCtx.waitUntil`, refusals included, so the Worker
+   * does not cancel it once the answer is sent.
    *
    * @example
    * app.delete('/orders/:id', guard.require({ scopes: ['orders:write'], clients: ['billing'] }), handler)
@@ -112,27 +116,32 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
     require(requirement) {
       declareRequirement(verifier, requirement)
       return async (c, next) => {
-        let auth: AuthResult
         try {
-          const request = requestInfo({
-            method: c.req.method,
-            headers: c.req.raw.headers,
-            url: () => c.req.url,
-            // On Node (@hono/node-server) the connection, for an mTLS peer certificate; elsewhere none.
-            socket: (c.env as { incoming?: { socket?: unknown } } | undefined)?.incoming?.socket,
-          })
-          auth = await verifier.authorize(request, requirement, c.get('auth'))
-          // RFC 9449 §8.2: the client's nonce is about to age out; here is the next one.
-          const nonce = dpopNonceFor(request)
-          if (nonce !== undefined) c.header('DPoP-Nonce', nonce)
-        } catch (error) {
-          if (!(error instanceof AuthError)) throw error
-          if (onError === 'respond') return respond(error)
-          const status = error.status as ContentfulStatusCode
-          throw new HTTPException(status, { res: respond(error), message: error.description, cause: error })
+          let auth: AuthResult
+          try {
+            const request = requestInfo({
+              method: c.req.method,
+              headers: c.req.raw.headers,
+              url: () => c.req.url,
+              // On Node (@hono/node-server) the connection, for an mTLS peer certificate; elsewhere none.
+              socket: (c.env as { incoming?: { socket?: unknown } } | undefined)?.incoming?.socket,
+            })
+            auth = await verifier.authorize(request, requirement, c.get('auth'))
+            // RFC 9449 §8.2: the client's nonce is about to age out; here is the next one.
+            const nonce = dpopNonceFor(request)
+            if (nonce !== undefined) c.header('DPoP-Nonce', nonce)
+          } catch (error) {
+            if (!(error instanceof AuthError)) throw error
+            if (onError === 'respond') return respond(error)
+            const status = error.status as ContentfulStatusCode
+            throw new HTTPException(status, { res: respond(error), message: error.description, cause: error })
+          }
+          c.set('auth', auth)
+          await next()
+        } finally {
+          // On Workers, a key refresh this request started must outlive its answer.
+          handOffBackgroundWork(verifier, c, executionContext)
         }
-        c.set('auth', auth)
-        await next()
       }
     },
     metadata() {
@@ -145,3 +154,6 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
     },
   }
 }
+
+/** Hono's `c.executionCtx`: a Worker's ExecutionContext; the getter throws where there is none (Node). */
+const executionContext = (c: Context) => c.executionCtx
