@@ -19,6 +19,8 @@ export interface AppConfig {
   audience: string
   jwksUri: string
   coldJwksUri: string
+  /** An issuer whose JWKS the test holds: `${jwksBase}/{fetch,hono,unhanded,witness}/jwks`, for `/held/*`. */
+  held?: { issuer: string; jwksBase: string }
 }
 
 export interface RunningApp {
