@@ -4,7 +4,7 @@
  *
  * - Envoy `x-forwarded-client-cert` (XFCC): comma-separated elements, one per
  *   proxy hop, each `Key=value` pairs separated by `;`, values optionally
- *   quoted; `Cert` is the URL-encoded PEM. Envoy appends the element for its
+ *   quoted; `Cert` is the URL-encoded PEM (xfcc.ts reads it). Envoy appends the element for its
  *   own downstream peer at the END, so the last element is the one the
  *   proxy nearest this service wrote; earlier ones came from further away
  *   (or from the client, if the edge does not sanitise).
@@ -15,10 +15,12 @@
  */
 
 import { decodeBytes } from '#binding-crypto'
+import { readXfcc, type XfccElement } from './xfcc.js'
 
 /** DER of the leaf certificate, or why there is none. */
 export type HeaderCertificate = { der: Uint8Array } | { unreadable: string }
 
+const PEM_BEGIN = '-----BEGIN CERTIFICATE-----'
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+?)-----END CERTIFICATE-----/
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
 const WHITESPACE = /\s+/g
@@ -36,16 +38,30 @@ function derFromBase64(body: string): HeaderCertificate {
   return { der: decodeBytes(body, 'base64') }
 }
 
-/** URL-encoded PEM (nginx `$ssl_client_escaped_cert`, AWS ALB); plain PEM passes through unchanged. */
-export function derFromUrlEncodedPem(value: string): HeaderCertificate {
+/**
+ * URL-encoded PEM (nginx `$ssl_client_escaped_cert`, AWS ALB); plain PEM
+ * passes through unchanged. Neither PEM nor its URL encoding has a `,`: one
+ * means the header came twice and was joined (Node and `Headers` join
+ * repeated lines with `, `), the first value possibly the client's own, so it
+ * is refused. `chain`: the value may hold the leaf's chain after it; without
+ * it, a second certificate is refused too.
+ */
+export function derFromUrlEncodedPem(value: string, chain = false): HeaderCertificate {
+  if (value.includes(',')) return { unreadable: 'header holds more than one value (joined with ",")' }
   let pem: string
   try {
     pem = decodeURIComponent(value)
   } catch {
     return { unreadable: 'certificate is not valid URL encoding' }
   }
+  if (!chain && pem.indexOf(PEM_BEGIN) !== pem.lastIndexOf(PEM_BEGIN))
+    return { unreadable: 'more than one PEM certificate where one is expected' }
   return derFromPem(pem)
 }
+
+/** The same, for a value that lists the leaf's chain after it (ALB `X-Amzn-Mtls-Clientcert`). */
+export const derFromUrlEncodedPemChain = (value: string): HeaderCertificate =>
+  derFromUrlEncodedPem(value, true)
 
 /** RFC 9440 §2.2 `Client-Cert`: one sf-binary item, `:base64:`. */
 export function derFromClientCertField(value: string): HeaderCertificate {
@@ -56,44 +72,36 @@ export function derFromClientCertField(value: string): HeaderCertificate {
   return derFromBase64(item.slice(1, -1))
 }
 
-/** Envoy XFCC: the `Cert` of the last element. */
+/**
+ * Envoy XFCC: the `Cert` of the last element, read strictly (xfcc.ts). Envoy
+ * writes `URI` and `DNS` values (the certificate's SANs) unquoted and
+ * unescaped, so a certificate whose own SAN reads `…,Cert=<another
+ * certificate>` would add an element that looks like the proxy's: a header
+ * with either key is refused, whatever its value. Configure Envoy's
+ * `set_current_client_cert_details` with `cert: true` (and `chain`, `subject`
+ * if wanted), never `uri` or `dns`.
+ */
 export function derFromXfcc(value: string): HeaderCertificate {
-  const elements = splitOutsideQuotes(value, ',')
-  if (elements === undefined)
-    return { unreadable: 'x-forwarded-client-cert has an unterminated quoted value' }
-  const last = elements[elements.length - 1] as string
-  for (const pair of splitOutsideQuotes(last, ';') ?? []) {
-    const equals = pair.indexOf('=')
-    if (equals === -1) continue
-    if (pair.slice(0, equals).trim().toLowerCase() !== 'cert') continue
-    return derFromUrlEncodedPem(unquote(pair.slice(equals + 1).trim()))
-  }
-  return {
-    unreadable:
-      'the last x-forwarded-client-cert element has no Cert (Envoy: set_current_client_cert_details cert: true)',
-  }
-}
-
-/** Splits on `separator` where it is not inside a `"…"` value (with `\"` escapes); undefined if a quote is open. */
-function splitOutsideQuotes(value: string, separator: string): string[] | undefined {
-  const parts: string[] = []
-  let start = 0
-  let quoted = false
-  for (let index = 0; index < value.length; index++) {
-    const char = value[index]
-    if (quoted && char === '\\') index++
-    else if (char === '"') quoted = !quoted
-    else if (!quoted && char === separator) {
-      parts.push(value.slice(start, index))
-      start = index + 1
+  const reading = readXfcc(value)
+  if ('unreadable' in reading) return reading
+  for (const element of reading.elements) {
+    for (const [key] of element) {
+      if (key === 'uri' || key === 'dns') {
+        return {
+          unreadable: `x-forwarded-client-cert carries ${key.toUpperCase()}, which Envoy writes unescaped, so a certificate's own SAN could forge a Cert (Envoy: set_current_client_cert_details without uri and dns)`,
+        }
+      }
     }
   }
-  if (quoted) return undefined
-  parts.push(value.slice(start))
-  return parts
-}
-
-function unquote(value: string): string {
-  if (value.length < 2 || !value.startsWith('"') || !value.endsWith('"')) return value
-  return value.slice(1, -1).replace(/\\(.)/g, '$1')
+  const last = reading.elements[reading.elements.length - 1] as XfccElement
+  const certs = last.filter(([key]) => key === 'cert')
+  if (certs.length === 0) {
+    return {
+      unreadable:
+        'the last x-forwarded-client-cert element has no Cert (Envoy: set_current_client_cert_details cert: true)',
+    }
+  }
+  if (certs.length > 1)
+    return { unreadable: 'the last x-forwarded-client-cert element has more than one Cert' }
+  return derFromUrlEncodedPem((certs[0] as readonly [string, string])[1])
 }

@@ -7,6 +7,7 @@ import { certificateDer, sha256Base64url } from '#binding-crypto'
 import {
   derFromClientCertField,
   derFromUrlEncodedPem,
+  derFromUrlEncodedPemChain,
   derFromXfcc,
   type HeaderCertificate,
 } from './client-certificate-headers.js'
@@ -39,7 +40,7 @@ export const CERTIFICATE_HEADERS: Readonly<Record<string, (value: string) => Hea
   'x-forwarded-client-cert': derFromXfcc,
   'client-cert': derFromClientCertField,
   'x-ssl-client-cert': derFromUrlEncodedPem,
-  'x-amzn-mtls-clientcert': derFromUrlEncodedPem,
+  'x-amzn-mtls-clientcert': derFromUrlEncodedPemChain,
   'x-amzn-mtls-clientcert-leaf': derFromUrlEncodedPem,
 }
 

@@ -92,7 +92,7 @@ describe('proxy headers', () => {
 
   it('Envoy XFCC: the Cert of the last element, quoted or not', () => {
     const hash = client.x509.fingerprint256.replaceAll(':', '').toLowerCase()
-    const single = `By=spiffe://orders;Hash=${hash};Cert="${encodeURIComponent(client.pem)}";Subject="CN=billing";DNS=billing.internal`
+    const single = `By=spiffe://orders;Hash=${hash};Cert="${encodeURIComponent(client.pem)}";Subject="CN=billing"`
     expect(
       readClientCertificate(at({ 'x-forwarded-client-cert': single }), 'x-forwarded-client-cert'),
     ).toEqual({
@@ -103,6 +103,116 @@ describe('proxy headers', () => {
     expect(
       readClientCertificate(at({ 'x-forwarded-client-cert': appended }), 'x-forwarded-client-cert'),
     ).toEqual({
+      thumbprint: client.thumbprint,
+    })
+    // Two header lines, joined by Node or Headers with ", ": the later (the proxy's) element.
+    const joined = `Cert="${encodeURIComponent(proxy.pem)}", Hash=${hash};Cert="${encodeURIComponent(client.pem)}"`
+    expect(
+      readClientCertificate(at({ 'x-forwarded-client-cert': joined }), 'x-forwarded-client-cert'),
+    ).toEqual({
+      thumbprint: client.thumbprint,
+    })
+  })
+
+  describe('Envoy XFCC: a client cannot make its own text the Cert', () => {
+    const xfcc = (value: string) =>
+      readClientCertificate(at({ 'x-forwarded-client-cert': value }), 'x-forwarded-client-cert')
+    const victim = () => encodeURIComponent(client.pem)
+    const own = () => encodeURIComponent(proxy.pem)
+
+    it('a URI or DNS value (Envoy writes SANs unescaped) is refused, whatever it holds', () => {
+      // The attacker's certificate carries the URI SAN "https://attacker.example/,Cert=<victim's PEM>".
+      const forgedSan = `By=spiffe://edge;Cert="${own()}";URI=https://attacker.example/,Cert=${victim()}`
+      const why =
+        "x-forwarded-client-cert: x-forwarded-client-cert carries URI, which Envoy writes unescaped, so a certificate's own SAN could forge a Cert (Envoy: set_current_client_cert_details without uri and dns)"
+      expect(xfcc(forgedSan)).toEqual({ missing: true, why })
+      expect(xfcc(`Cert="${victim()}";URI=spiffe://orders/billing`)).toEqual({ missing: true, why })
+      expect(xfcc(`Cert="${victim()}";URI=`)).toEqual({ missing: true, why })
+      expect(xfcc(`Cert="${victim()}";dns=billing.internal`)).toEqual({
+        missing: true,
+        why: why.replace('carries URI', 'carries DNS'),
+      })
+    })
+
+    it('a quote left open by a client-written element does not shift the proxy element', () => {
+      // APPEND_FORWARD: the client sends `a="`; its subject closes the quote and names the victim's Cert.
+      const subject = `CN=x\\,Cert=${victim()}\\"`
+      const shifted = `a=",By=spiffe://edge;Cert="${own()}";Subject="${subject}"`
+      expect(xfcc(shifted)).toEqual({
+        missing: true,
+        why: 'x-forwarded-client-cert: x-forwarded-client-cert has text after a quoted value',
+      })
+    })
+
+    it.each([
+      [
+        'two Certs in the last element',
+        'Cert="x";Cert="y"',
+        'the last x-forwarded-client-cert element has more than one Cert',
+      ],
+      [
+        'a quote inside a bare value',
+        'Hash=a"b;Cert="x"',
+        'x-forwarded-client-cert has a quote inside an unquoted value',
+      ],
+      [
+        'a quote that opens mid-value',
+        'Cert=x"y"',
+        'x-forwarded-client-cert has a quote inside an unquoted value',
+      ],
+      [
+        'text after a closing quote',
+        `Cert="x"y;Hash=z`,
+        'x-forwarded-client-cert has text after a quoted value',
+      ],
+      ['a pair without "="', `Cert="x";junk`, 'x-forwarded-client-cert has a pair without "="'],
+      ['a trailing comma', `Cert="x",`, 'x-forwarded-client-cert has a pair without "="'],
+      [
+        'a key that is not a word',
+        `Cert="x"; Hash=y`,
+        'x-forwarded-client-cert has a key that is not a word',
+      ],
+      ['an unterminated quote', 'Cert="x\\"', 'x-forwarded-client-cert has an unterminated quoted value'],
+    ])('%s is refused', (_name, value, why) => {
+      expect(xfcc(value)).toEqual({ missing: true, why: `x-forwarded-client-cert: ${why}` })
+    })
+
+    it('quoted values keep their escaped quotes, commas and semicolons inside', () => {
+      const value = `Subject="CN=a\\, O=\\"b;c\\"",Subject="O=\\\\";Cert="${victim()}"`
+      expect(xfcc(value)).toEqual({ thumbprint: client.thumbprint })
+    })
+  })
+
+  it('a PEM header sent twice arrives joined with ", " and is refused, whichever came first', () => {
+    for (const source of [
+      'x-ssl-client-cert',
+      'x-amzn-mtls-clientcert',
+      'x-amzn-mtls-clientcert-leaf',
+    ] as const) {
+      const joined = `${nginxEscaped(client.pem)}, ${nginxEscaped(proxy.pem)}`
+      expect(readClientCertificate(at({ [source]: joined }), source)).toEqual({
+        missing: true,
+        why: `${source}: header holds more than one value (joined with ",")`,
+      })
+      const headers = new Headers()
+      headers.append(source, albEscaped(client.pem))
+      headers.append(source, albEscaped(proxy.pem))
+      expect(readClientCertificate(at(headers), source)).toEqual({
+        missing: true,
+        why: `${source}: header holds more than one value (joined with ",")`,
+      })
+    }
+  })
+
+  it("a leaf-only header holding two certificates is refused; ALB's chain header is read as its leaf", () => {
+    const two = nginxEscaped(client.pem + ca.pem)
+    for (const source of ['x-ssl-client-cert', 'x-amzn-mtls-clientcert-leaf'] as const) {
+      expect(readClientCertificate(at({ [source]: two }), source)).toEqual({
+        missing: true,
+        why: `${source}: more than one PEM certificate where one is expected`,
+      })
+    }
+    expect(readClientCertificate(at({ 'x-amzn-mtls-clientcert': two }), 'x-amzn-mtls-clientcert')).toEqual({
       thumbprint: client.thumbprint,
     })
   })
