@@ -80,5 +80,9 @@ export function checkProofClaims(
       payload.nonce === undefined ? 'DPoP proof needs a nonce' : 'DPoP proof nonce is not current',
     )
   }
-  return { jti, expiresAt: Math.ceil(acceptedUntil * 1000), renewNonce: nonceAge === 'previous' }
+  // The store keeps the id past the last instant it passes here (a store records until
+  // expiresAt, exclusive), and by the tolerance again: an instance sharing the store whose
+  // clock runs up to that much behind this one accepts the proof that much later.
+  const keepUntil = Math.floor((acceptedUntil + policy.clockTolerance) * 1000) + 1
+  return { jti, expiresAt: keepUntil, renewNonce: nonceAge === 'previous' }
 }

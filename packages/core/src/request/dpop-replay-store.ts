@@ -15,9 +15,11 @@ import { LRUCache } from 'lru-cache'
  */
 export interface ReplayStore {
   /**
-   * Records `id` until `expiresAt` (ms since the epoch). True the first time
-   * an id is claimed while it is recorded, false for a replay. A throw or a
-   * rejection means the store failed: the request is refused with 503.
+   * Records `id` until `expiresAt` (ms since the epoch, exclusive: from then
+   * on the proof is too old anywhere, the verifiers' clock tolerance
+   * included). True the first time an id is claimed while it is recorded,
+   * false for a replay. A throw or a rejection means the store failed: the
+   * request is refused with 503.
    */
   claim(id: string, expiresAt: number): Promise<boolean> | boolean
 }

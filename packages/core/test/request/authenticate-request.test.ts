@@ -3,6 +3,7 @@ import { dpopNonceFor } from '../../src/adapter.js'
 import {
   AuthError,
   type AuthErrorReason,
+  createMemoryReplayStore,
   createVerifier,
   type RequestInfo,
   type Verifier,
@@ -263,6 +264,38 @@ describe('dpop: {} (Bearer and DPoP accepted)', () => {
       reason: 'dpop_proof_replayed',
       challenge: `Bearer, DPoP error="invalid_dpop_proof", error_description="{description}", algs="${ALGS}"`,
     })
+  })
+
+  it('a replay is refused up to the last instant the proof passes; after it, the proof is too old', async () => {
+    const verifier = verifierFor({ dpop: {} })
+    const replayed = await dpopRequest(await token({ cnf: { jkt: key.jkt }, exp: NOW + 3600 }))
+    await verifier.authenticateRequest(replayed)
+    // The last millisecond the proof's iat allows (proofMaxAge 300 s + tolerance 5 s).
+    now = (NOW + 305) * 1000
+    expect((await refusal(verifier.authenticateRequest(replayed))).reason).toBe('dpop_proof_replayed')
+    now += 1
+    expect((await refusal(verifier.authenticateRequest(replayed))).reason).toBe('dpop_proof_expired')
+  })
+
+  it('a shared store refuses a replay at an instance whose clock runs behind, within the tolerance', async () => {
+    let realNow = NOW * 1000
+    const replayStore = createMemoryReplayStore({ clock: () => realNow })
+    const instance = (skew: number) =>
+      createVerifier({
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        jwks: { keys: [signer.publicJwk] },
+        clock: () => realNow - skew,
+        dpop: { replayStore },
+      })
+    const accurate = instance(0)
+    const behind = instance(4_000)
+    const replayed = await dpopRequest(await token({ cnf: { jkt: key.jkt }, exp: NOW + 3600 }))
+    await accurate.authenticateRequest(replayed)
+    // 309 s on: too old for the accurate instance, still in time for the one 4 s behind.
+    realNow = (NOW + 309) * 1000
+    expect((await refusal(accurate.authenticateRequest(replayed))).reason).toBe('dpop_proof_expired')
+    expect((await refusal(behind.authenticateRequest(replayed))).reason).toBe('dpop_proof_replayed')
   })
 
   it('the replay store failing answers 503, never admits, and is reported', async () => {
