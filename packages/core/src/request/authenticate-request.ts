@@ -59,8 +59,10 @@ export function requestAuthenticator(
   return async function authenticateRequest(request, requirement) {
     let scheme: ChallengeScheme = 'Bearer'
     let token: string
+    let authorization: string | undefined
     try {
-      const credentials = extractCredentials(authorizationOf(request.headers, realm), {
+      authorization = authorizationOf(request.headers, realm)
+      const credentials = extractCredentials(authorization, {
         maxLength: maxTokenLength,
         realm,
         dpop,
@@ -76,7 +78,8 @@ export function requestAuthenticator(
         })
       }
     } catch (error) {
-      parts.rejected(error, undefined, 'Bearer')
+      // RFC 9449 §7.2: when the scheme is clear, its challenge carries the error.
+      parts.rejected(error, undefined, dpop && namesDpop(authorization) ? 'DPoP' : 'Bearer')
     }
     let auth: AuthResult
     try {
@@ -96,4 +99,11 @@ export function requestAuthenticator(
     if (requirement !== undefined) parts.check(auth, requirement, scheme)
     return auth
   }
+}
+
+const DPOP_SCHEME = /^\s*dpop(?:\s|$)/i
+
+/** Whether an Authorization value uses the DPoP scheme, however malformed the rest. */
+function namesDpop(authorization: string | undefined): boolean {
+  return typeof authorization === 'string' && DPOP_SCHEME.test(authorization)
 }

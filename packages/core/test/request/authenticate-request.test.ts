@@ -255,6 +255,26 @@ describe('dpop: {} (Bearer and DPoP accepted)', () => {
     })
   })
 
+  it('a malformed Authorization carries its error on the challenge of the scheme it names', async () => {
+    const verifier = verifierFor({ dpop: {} })
+    await expectRefused(verifier.authenticateRequest(request({ authorization: 'DPoP a b' })), {
+      status: 400,
+      reason: 'malformed_authorization',
+      challenge: `Bearer, DPoP error="invalid_request", error_description="{description}", algs="${ALGS}"`,
+    })
+    await expectRefused(verifier.authenticateRequest(request({ authorization: 'Bearer a b' })), {
+      status: 400,
+      reason: 'malformed_authorization',
+      challenge: `Bearer error="invalid_request", error_description="{description}", DPoP algs="${ALGS}"`,
+    })
+    // "DPoPx" is another scheme, not a malformed DPoP one.
+    await expectRefused(verifier.authenticateRequest(request({ authorization: 'DPoPx a' })), {
+      status: 401,
+      reason: 'unsupported_scheme',
+      challenge: `Bearer, DPoP algs="${ALGS}"`,
+    })
+  })
+
   it('a replayed proof is refused within one instance (memory store)', async () => {
     const verifier = verifierFor({ dpop: {} })
     const replayed = await dpopRequest(await dpopToken())
@@ -391,6 +411,17 @@ describe('dpop: { required: true }', () => {
     })
     const auth = await verifier.authenticateRequest(await dpopRequest(await dpopToken()))
     expect(auth.binding).toEqual({ method: 'dpop', jkt: key.jkt })
+  })
+
+  it('a malformed DPoP Authorization carries its error on the DPoP challenge (RFC 9449 §7.2)', async () => {
+    const verifier = verifierFor({ dpop: { required: true, algorithms: ['ES256'] } })
+    for (const authorization of ['DPoP a b', 'dpop', '  DPoP  a*b']) {
+      await expectRefused(verifier.authenticateRequest(request({ authorization })), {
+        status: 400,
+        reason: 'malformed_authorization',
+        challenge: 'DPoP error="invalid_request", error_description="{description}", algs="ES256"',
+      })
+    }
   })
 
   it('with a realm, every challenge carries it', async () => {
