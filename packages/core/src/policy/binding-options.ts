@@ -47,7 +47,7 @@ export interface DpopOptions {
 export interface MtlsOptions {
   /** Where the client certificate is read. Default `'socket'`, the TLS connection. */
   certificate?: CertificateSource | undefined
-  /** Refuse tokens not bound to a certificate. Default false. */
+  /** Refuse tokens not bound to a certificate, DPoP-bound ones included. Default false. */
   required?: boolean | undefined
 }
 
@@ -77,6 +77,12 @@ export function resolveBinding(
 ): ResolvedBinding {
   const dpopConfig = resolveDpop(dpop, context)
   const mtlsConfig = resolveMtls(mtls)
+  if (dpopConfig?.config.required === true && mtlsConfig?.required === true) {
+    // A token is bound to a DPoP key or to a certificate, never both ('cnf' binds it once).
+    throw new TypeError(
+      '"dpop.required" and "mtls.required" options cannot both be true: no token is bound to both',
+    )
+  }
   const algs = dpopConfig?.algorithms.join(' ')
   const onEvent = context.onEvent
   return {

@@ -77,6 +77,13 @@ export async function checkBinding(
   if (bound.jkt === undefined) {
     throw new BindingFailure('dpop_token_not_bound', 'invalid_token', 'the access token is not DPoP-bound')
   }
+  if (config.mtls?.required === true) {
+    throw new BindingFailure(
+      'certificate_binding_required',
+      'invalid_token',
+      'the access token must be bound to a client certificate',
+    )
+  }
   if (config.dpop === undefined || request === undefined) {
     throw new BindingFailure('dpop_not_accepted', 'invalid_token', 'DPoP-bound tokens are not accepted here')
   }

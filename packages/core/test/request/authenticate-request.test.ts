@@ -597,6 +597,15 @@ describe('mtls', () => {
       },
     )
   })
+
+  it('mtls.required refuses a DPoP-bound token too, with a valid proof', async () => {
+    const verifier = verifierFor({ dpop: {}, mtls: { required: true } })
+    await expectRefused(verifier.authenticateRequest(await dpopRequest(await dpopToken())), {
+      status: 401,
+      reason: 'certificate_binding_required',
+      challenge: `Bearer, DPoP error="invalid_token", error_description="{description}", algs="${ALGS}"`,
+    })
+  })
 })
 
 describe('options', () => {
@@ -624,6 +633,10 @@ describe('options', () => {
     [{ mtls: { certificate: 'x-client-certificate' } }, '"mtls.certificate" option must be'],
     [{ mtls: { required: 1 } }, '"mtls.required" option must be a boolean'],
     [{ mtls: { header: 'x' } }, 'unknown option "mtls.header"'],
+    [
+      { dpop: { required: true }, mtls: { required: true } },
+      '"dpop.required" and "mtls.required" options cannot both be true',
+    ],
   ])('%j is refused at creation, naming the option', (options, message) => {
     expect(() => verifierFor(options as Partial<VerifierOptions>)).toThrow(TypeError)
     expect(() => verifierFor(options as Partial<VerifierOptions>)).toThrow(message)
