@@ -73,14 +73,17 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
   }
 }
 
-// Bounded work per claim: the oldest few entries, which are the first to expire.
+// Bounded work per claim: the oldest few claims. Mostly the first to expire, not always: a
+// proof's expiry follows its iat, which may sit up to the proof's lifetime before its claim,
+// so a live entry can precede expired ones; the scan looks past it.
 const EVICT_SCAN = 8
 
 function evictExpired(used: LRUCache<string, number>, now: number): void {
   const expired: string[] = []
+  let scanned = 0
   for (const id of used.rkeys()) {
-    if (expired.length === EVICT_SCAN || (used.peek(id) ?? 0) > now) break
-    expired.push(id)
+    if (scanned++ === EVICT_SCAN) break
+    if ((used.peek(id) ?? 0) <= now) expired.push(id)
   }
   for (const id of expired) used.delete(id)
   if (used.size >= used.max) throw new ReplayStoreFullError('replay store is full of live proofs')

@@ -29,6 +29,19 @@ describe('createMemoryReplayStore', () => {
     expect(() => store.claim('f', 300)).toThrow(ReplayStoreFullError)
   })
 
+  it('an older claim that lives longer does not keep expired ids behind it from making room', () => {
+    let now = 0
+    const store = createMemoryReplayStore({ max: 3, clock: () => now })
+    // A proof issued just now is claimed first; two issued long ago (nearly expired) after it.
+    expect(store.claim('fresh', 1_000)).toBe(true)
+    expect(store.claim('old-1', 100)).toBe(true)
+    expect(store.claim('old-2', 100)).toBe(true)
+    now = 150
+    expect(store.claim('new', 1_000)).toBe(true)
+    expect(store.claim('fresh', 1_000)).toBe(false)
+    expect(store.claim('new', 1_000)).toBe(false)
+  })
+
   it('a flood of distinct ids never holds more than max', () => {
     let now = 0
     const store = createMemoryReplayStore({ max: 100, clock: () => now })
