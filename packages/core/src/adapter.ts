@@ -16,6 +16,12 @@
 export { handOffBackgroundWork } from './adapter/background-work.js'
 export { declareRequirement, isVerifier, resolveGuardOptions } from './adapter/guard-options.js'
 export { type MetadataRoute, requiredMetadataRoute, resourceMetadataRoute } from './adapter/metadata-route.js'
-export { firstForwarded, peerCertificate, type RequestSource, requestInfo } from './adapter/request-info.js'
+export {
+  firstForwarded,
+  peerCertificate,
+  type RequestSource,
+  requestInfo,
+  requestUrl,
+} from './adapter/request-info.js'
 export { dpopNonceFor } from './request/dpop-nonce.js'
 export type { RequestHeaders, RequestInfo } from './request/request-info.js'

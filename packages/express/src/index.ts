@@ -24,6 +24,7 @@ import {
   dpopNonceFor,
   firstForwarded,
   requestInfo,
+  requestUrl,
   requiredMetadataRoute,
   resolveGuardOptions,
 } from '@m2m-guard/core/adapter'
@@ -157,5 +158,5 @@ function absoluteUrl(req: Request): string {
   const forwarded = trust?.(req.socket.remoteAddress, 0)
     ? firstForwarded(req.headers['x-forwarded-host'])
     : undefined
-  return `${req.protocol}://${forwarded ?? req.headers.host ?? ''}${req.originalUrl}`
+  return requestUrl(req.protocol, forwarded ?? req.headers.host, req.originalUrl)
 }

@@ -21,6 +21,7 @@ import {
   declareRequirement,
   dpopNonceFor,
   requestInfo,
+  requestUrl,
   resolveGuardOptions,
   resourceMetadataRoute,
 } from '@m2m-guard/core/adapter'
@@ -161,5 +162,5 @@ export default m2mGuard
  */
 function absoluteUrl(request: FastifyRequest): string {
   const host = (request as { host?: string }).host ?? request.hostname
-  return `${request.protocol}://${host}${request.url}`
+  return requestUrl(request.protocol, host, request.url)
 }

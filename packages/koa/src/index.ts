@@ -25,6 +25,7 @@ import {
   declareRequirement,
   dpopNonceFor,
   requestInfo,
+  requestUrl,
   requiredMetadataRoute,
   resolveGuardOptions,
 } from '@m2m-guard/core/adapter'
@@ -111,7 +112,7 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
           const request = requestInfo({
             method: ctx.method,
             headers: ctx.headers,
-            url: () => `${ctx.protocol}://${ctx.host}${ctx.originalUrl}`,
+            url: () => requestUrl(ctx.protocol, ctx.host, ctx.originalUrl),
             socket: ctx.req.socket,
           })
           auth = await verifier.authorize(request, requirement, ctx.state.auth)

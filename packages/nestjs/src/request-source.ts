@@ -5,7 +5,7 @@
  * framework reads protocol and host, so its trust-proxy setting applies.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
-import { firstForwarded, type RequestSource } from '@m2m-guard/core/adapter'
+import { firstForwarded, type RequestSource, requestUrl } from '@m2m-guard/core/adapter'
 
 /** Fastify's request, as `@nestjs/platform-fastify` hands it to guards. */
 interface FastifyRequestLike {
@@ -39,7 +39,7 @@ export function requestSource(request: object): RequestSource {
       method: fastify.method,
       headers: fastify.headers,
       // Fastify 5 `host` keeps the port; Fastify 4 had it in `hostname`.
-      url: () => `${fastify.protocol}://${fastify.host ?? fastify.hostname}${fastify.url}`,
+      url: () => requestUrl(fastify.protocol, fastify.host ?? fastify.hostname, fastify.url),
       socket: fastify.raw.socket,
     }
   }
@@ -63,5 +63,5 @@ function expressUrl(req: ExpressRequestLike): string {
   const forwarded = trust?.(req.socket.remoteAddress, 0)
     ? firstForwarded(req.headers['x-forwarded-host'])
     : undefined
-  return `${req.protocol}://${forwarded ?? req.headers.host ?? ''}${req.originalUrl}`
+  return requestUrl(req.protocol, forwarded ?? req.headers.host, req.originalUrl)
 }

@@ -13,7 +13,8 @@ export interface RequestSource {
   /**
    * The absolute URL as the client addressed it, from the framework's own
    * protocol and host, which honour its trust-proxy setting for
-   * `X-Forwarded-Proto` and `X-Forwarded-Host`.
+   * `X-Forwarded-Proto` and `X-Forwarded-Host`. Build it with
+   * {@link requestUrl}, which refuses a host that is not one.
    */
   url(): string
   /** The connection, for its TLS peer certificate (a `tls.TLSSocket`); anything else has none. */
@@ -48,13 +49,34 @@ class AdapterRequest implements RequestInfo {
  *
  * @example
  * verifier.authorize(
- *   requestInfo({ method: req.method, headers: req.headers, url: () => `${req.protocol}://${req.host}${req.originalUrl}`, socket: req.socket }),
+ *   requestInfo({ method: req.method, headers: req.headers, url: () => requestUrl(req.protocol, req.host, req.originalUrl), socket: req.socket }),
  *   requirement,
  *   req.auth,
  * )
  */
 export function requestInfo(source: RequestSource): RequestInfo {
   return new AdapterRequest(source)
+}
+
+// host[:port]: a name or IPv4 address of unreserved characters, or an IPv6 literal.
+const AUTHORITY = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/
+
+/**
+ * The absolute URL of a request from its parts, or `''` when `host` is not a
+ * `host[:port]` or `target` not a path: DPoP then refuses the proof as made
+ * for another URL. The host comes from the client (the Host header, or
+ * `X-Forwarded-Host` when the app trusts its proxy), and a value such as
+ * `api.example.com/orders?` would otherwise move the path a proof's `htu` is
+ * compared with onto another route.
+ *
+ * @example
+ * requestUrl('https', 'api.example.com', '/orders?page=2') // 'https://api.example.com/orders?page=2'
+ * requestUrl('https', 'api.example.com/orders?', '/admin') // ''
+ */
+export function requestUrl(protocol: string, host: string | undefined, target: string): string {
+  if (protocol !== 'http' && protocol !== 'https') return ''
+  if (host === undefined || !AUTHORITY.test(host) || target.charCodeAt(0) !== 0x2f /* / */) return ''
+  return `${protocol}://${host}${target}`
 }
 
 /**
