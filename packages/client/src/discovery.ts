@@ -1,6 +1,10 @@
 import { TokenRequestError } from './errors.js'
 import { ExchangeError, type ExchangeLimits, exchange } from './http-exchange.js'
 import { parseRetryAfter } from './retry.js'
+import { insecureEndpointReason } from './url-policy.js'
+
+/** Redirects of one metadata request followed at most (same origin only). */
+const MAX_REDIRECTS = 3
 
 /**
  * Where the issuer's metadata may be, in the order tried: RFC 8414 §3.1 (the well-known segment
@@ -62,19 +66,58 @@ function tokenEndpointFrom(body: string, issuer: string, url: string, mtls: bool
     mtls && typeof aliases === 'object' && aliases !== null
       ? (aliases as Record<string, unknown>).token_endpoint
       : undefined
+  const field = alias === undefined ? 'token_endpoint' : 'mtls_endpoint_aliases.token_endpoint'
   const endpoint = alias ?? fields.token_endpoint
   if (typeof endpoint !== 'string' || !URL.canParse(endpoint)) {
-    throw failure(`${url} has no valid token_endpoint`, {})
+    throw failure(`${url} has no valid ${field}`, {})
   }
-  const protocol = new URL(endpoint).protocol
-  if (protocol !== 'https:' && protocol !== 'http:') throw failure(`${url} has no http(s) token_endpoint`, {})
+  const parsed = new URL(endpoint)
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    throw failure(`${url} has no http(s) ${field}`, {})
+  // RFC 6749 §3.2: the token endpoint gets the credentials in clear text, so TLS MUST be used.
+  const insecure = insecureEndpointReason(parsed, new URL(issuer))
+  if (insecure !== undefined) {
+    throw failure(
+      `${url} names ${field} ${parsed.origin}${parsed.pathname}, which is refused: ${insecure} (RFC 6749 §3.2: credentials go only over TLS); give "tokenEndpoint" yourself if this path is trusted`,
+      {},
+    )
+  }
   return endpoint
 }
 
 /**
+ * GETs one metadata location. A redirect is followed only within the same origin, at most
+ * {@link MAX_REDIRECTS} times: whoever serves the document picks the token endpoint, so it must be
+ * the issuer's own origin (as core does for key sets), and an https→http hop is another origin.
+ */
+async function fetchMetadata(start: string, context: DiscoveryContext) {
+  let url = start
+  for (let hop = 0; ; hop++) {
+    const result = await exchange(
+      context.fetch,
+      url,
+      { method: 'GET', headers: { accept: 'application/json' }, redirect: 'manual' },
+      context.limits,
+    )
+    if (result.status < 300 || result.status >= 400 || result.status === 304) return { url, result }
+    const location = result.headers.get('location')
+    if (location === null || !URL.canParse(location, url)) {
+      throw failure(`${url} answered ${result.status} without a valid Location`, {})
+    }
+    const to = new URL(location, url)
+    if (to.origin !== new URL(url).origin) {
+      throw failure(`${url} redirected to another origin (${to.origin}), which is refused`, {})
+    }
+    if (hop >= MAX_REDIRECTS) throw failure(`${start}: more than ${MAX_REDIRECTS} redirects`, {})
+    url = to.href
+  }
+}
+
+/**
  * Finds the issuer's token endpoint from its metadata. A 4xx means "not here" and the next location
- * is tried; network errors, timeouts, 5xx and 429 are retryable failures; metadata for another issuer
- * or without a token endpoint is a final one.
+ * is tried; network errors, timeouts, 5xx and 429 are retryable failures; metadata for another issuer,
+ * without a token endpoint, or naming one the credentials must not go to (plain http, see
+ * {@link insecureEndpointReason}), and a redirect to another origin, are final ones.
  *
  * @example
  * ```ts
@@ -84,15 +127,11 @@ function tokenEndpointFrom(body: string, issuer: string, url: string, mtls: bool
 export async function discoverTokenEndpoint(issuer: string, context: DiscoveryContext): Promise<string> {
   let lastStatus: number | undefined
   for (const url of metadataUrls(issuer)) {
-    let result: Awaited<ReturnType<typeof exchange>>
+    let fetched: Awaited<ReturnType<typeof fetchMetadata>>
     try {
-      result = await exchange(
-        context.fetch,
-        url,
-        { method: 'GET', headers: { accept: 'application/json' }, redirect: 'follow' },
-        context.limits,
-      )
+      fetched = await fetchMetadata(url, context)
     } catch (cause) {
+      if (cause instanceof TokenRequestError) throw cause
       if (cause instanceof ExchangeError && cause.kind === 'too_large')
         throw failure(`${url}: ${cause.message}`, {})
       throw failure(`${url}: ${cause instanceof Error ? cause.message : 'request failed'}`, {
@@ -100,8 +139,9 @@ export async function discoverTokenEndpoint(issuer: string, context: DiscoveryCo
         cause,
       })
     }
+    const { result } = fetched
     const { status } = result
-    if (status === 200) return tokenEndpointFrom(result.body, issuer, url, context.mtls === true)
+    if (status === 200) return tokenEndpointFrom(result.body, issuer, fetched.url, context.mtls === true)
     if (status === 429 || status === 408 || status >= 500) {
       const retryAfter = parseRetryAfter(result.headers.get('retry-after'), context.clock())
       throw failure(`${url} answered ${status}`, {
