@@ -25,7 +25,10 @@ export type AuthMethod =
  *
  * Network errors, timeouts, 408, 429 and 5xx are retried; every other answer is final. Delays grow
  * exponentially with full jitter: attempt n waits a random time between `minDelay` and
- * `min(maxDelay, minDelay * 2^n)`; a `Retry-After` from the server replaces it (capped at `maxDelay`).
+ * `min(maxDelay, minDelay * 2^n)`; a `Retry-After` from the server replaces it. A `Retry-After`
+ * longer than `maxDelay`, or one that would start the retry after `maxElapsed`, is not shortened: the
+ * client stops retrying and rejects with the error, whose `retryAfter` says how long the server asked.
+ * (A failed background renewal then waits at least that long, while the cached token lasts.)
  *
  * @example
  * ```ts
@@ -37,7 +40,7 @@ export interface RetryOptions {
   retries?: number
   /** Smallest delay before a retry. Default 100. */
   minDelay?: number
-  /** Largest delay before a retry, also the cap on `Retry-After`. Default 10 000. */
+  /** Largest delay before a retry; a longer `Retry-After` ends the retries instead. Default 10 000. */
   maxDelay?: number
   /** No retry starts once this much time has passed since the first request. Default 30 000. */
   maxElapsed?: number

@@ -93,7 +93,9 @@ export interface RetryContext {
 
 /**
  * Runs `operation` until it succeeds or fails for good: a non-retryable error, `policy.retries`
- * exhausted, or no time left within `policy.maxElapsed`. Errors other than TokenRequestError are
+ * exhausted, no time left within `policy.maxElapsed`, or a `Retry-After` longer than `policy.maxDelay`
+ * (or past `maxElapsed`): the server's wait is honoured, never shortened, so the client gives up with
+ * the error, whose `retryAfter` says how long the server asked for. Errors other than TokenRequestError are
  * programming errors and are rethrown as they are.
  *
  * @example
@@ -114,12 +116,11 @@ export async function withRetry<T>(
       if (!(error instanceof TokenRequestError)) throw error
       let retryIn: number | undefined
       if (error.retryable && attempt <= policy.retries) {
-        retryIn =
-          error.retryAfter === undefined
-            ? backoffDelay(attempt, policy, context.random)
-            : Math.min(policy.maxDelay, error.retryAfter)
-        // Sleeping only to give up afterwards helps nobody: stop now if the retry would start too late.
-        if (clock() - started + retryIn > policy.maxElapsed) retryIn = undefined
+        retryIn = error.retryAfter ?? backoffDelay(attempt, policy, context.random)
+        // A Retry-After longer than maxDelay is honoured by giving up (the error carries it), not by
+        // asking again early, which a rate-limiting server counts against us. Sleeping only to give
+        // up afterwards helps nobody either: stop now if the retry would start too late.
+        if (retryIn > policy.maxDelay || clock() - started + retryIn > policy.maxElapsed) retryIn = undefined
       }
       context.onFailure(error, attempt, retryIn)
       if (retryIn === undefined) throw error.attempts === attempt ? error : error.withAttempts(attempt)

@@ -1,3 +1,4 @@
+import { TokenRequestError } from './errors.js'
 import type { TokenClientEvent } from './events.js'
 import type { TokenResponse } from './token-response.js'
 
@@ -107,7 +108,8 @@ const RENEWAL_COOLDOWN = 30_000
  * still and renews in the background (stale-while-revalidate, so no caller waits and no timer is
  * needed); once it is too close to expiry, callers wait for the new one. One request sequence at a
  * time, whoever asks. A failed background renewal fails nobody: the old token is served, and the
- * renewal is tried again after a pause (30 s, or half the time left, whichever is shorter).
+ * renewal is tried again after a pause (30 s, or half the time left, whichever is shorter; longer
+ * when the server's `Retry-After` asked for more, up to the time the old token is still served).
  *
  * @example
  * ```ts
@@ -143,7 +145,11 @@ export function createTokenCache(context: TokenCacheContext): TokenCache {
     } catch (error) {
       const now = clock()
       if (startedIn === generation && current !== undefined && now < current.serveUntil) {
-        renewalPausedUntil = now + Math.min(RENEWAL_COOLDOWN, (current.serveUntil - now) / 2)
+        const left = current.serveUntil - now
+        // A server that said Retry-After is not asked again before then, as long as the token we
+        // hold lasts; after that callers wait for a new one anyway.
+        const asked = error instanceof TokenRequestError ? (error.retryAfter ?? 0) : 0
+        renewalPausedUntil = now + Math.min(left, Math.max(Math.min(RENEWAL_COOLDOWN, left / 2), asked))
       }
       throw error
     } finally {

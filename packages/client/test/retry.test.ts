@@ -71,10 +71,26 @@ describe('retried', () => {
     expect(clock.sleeps).toEqual([Date.parse(at) - Date.UTC(2030, 0, 1)])
   })
 
-  it('caps Retry-After at retry.maxDelay', async () => {
-    server.queue({ status: 429, headers: { 'retry-after': '3600' } })
-    expect(await client({ maxDelay: 2_000 }).getToken()).toBe('token-2')
+  it('a Retry-After longer than retry.maxDelay is not shortened: no retry, the error carries it', async () => {
+    server.queue({ status: 429, headers: { 'retry-after': '3600' }, body: { error: 'slow_down' } })
+    const c = client({ maxDelay: 2_000 })
+    await expect(c.getToken()).rejects.toMatchObject({ status: 429, retryAfter: 3_600_000, attempts: 1 })
+    expect(clock.sleeps).toEqual([])
+    expect(server.tokenRequests).toHaveLength(1)
+    expect(failures()).toEqual([expect.objectContaining({ attempt: 1, status: 429, retryIn: undefined })])
+    // Up to maxDelay it is waited out exactly.
+    server.queue({ status: 429, headers: { 'retry-after': '2' } })
+    expect(await c.getToken()).toBe('token-3')
     expect(clock.sleeps).toEqual([2_000])
+  })
+
+  it('a Retry-After that would start the retry after retry.maxElapsed ends the retries at once', async () => {
+    server.queue({ status: 503, headers: { 'retry-after': '120' } })
+    await expect(
+      client({ retries: 5, maxDelay: 300_000, maxElapsed: 60_000 }).getToken(),
+    ).rejects.toMatchObject({ status: 503, retryAfter: 120_000, attempts: 1 })
+    expect(clock.sleeps).toEqual([])
+    expect(server.tokenRequests).toHaveLength(1)
   })
 
   it('retries network errors', async () => {

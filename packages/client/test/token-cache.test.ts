@@ -15,7 +15,7 @@ beforeEach(async () => {
 })
 afterEach(() => server.close())
 
-function client(extra: { renewBefore?: number } = {}) {
+function client(extra: { renewBefore?: number; fetch?: typeof fetch } = {}) {
   return createTokenClient({
     tokenEndpoint: server.tokenEndpoint,
     clientId: 'billing',
@@ -139,6 +139,58 @@ describe('renewal ahead of expiry', () => {
     expect(await c.getToken()).toBe('token-1')
     await renewed
     expect(await c.getToken()).toBe('token-3')
+  })
+
+  // When the client sent each token request, on its clock (recorded as it calls fetch).
+  const sentAt: number[] = []
+  const recording: typeof fetch = (input, init) => {
+    sentAt.push(clock.now())
+    return fetch(input, init)
+  }
+  beforeEach(() => {
+    sentAt.length = 0
+  })
+
+  it('after a failed renewal, waits as long as Retry-After asked when that is longer than the pause', async () => {
+    const c = client({ fetch: recording })
+    await c.getToken()
+    server.queue({ status: 503, headers: { 'retry-after': '90' } })
+    clock.advance(seconds(480))
+    const failed = log.next('token_request_failed')
+    expect(await c.getToken()).toBe('token-1')
+    await failed
+    await settled()
+    // The usual pause (30 s) is over, but the server asked for 90 s.
+    clock.advance(seconds(89))
+    expect(await c.getToken()).toBe('token-1')
+    await settled()
+    clock.advance(seconds(1))
+    const renewed = log.next('token_renewed')
+    expect(await c.getToken()).toBe('token-1')
+    await renewed
+    expect(await c.getToken()).toBe('token-3')
+    const start = Date.UTC(2030, 0, 1)
+    expect(sentAt.map((at) => (at - start) / 1000)).toEqual([0, 480, 570])
+  })
+
+  it('a Retry-After beyond the token pauses renewal only while the token is served', async () => {
+    const c = client({ fetch: recording })
+    await c.getToken()
+    server.queue({ status: 429, headers: { 'retry-after': '3600' } })
+    clock.advance(seconds(480))
+    const failed = log.next('token_request_failed')
+    expect(await c.getToken()).toBe('token-1')
+    await failed
+    await settled()
+    for (const step of [30, 60, 24]) {
+      clock.advance(seconds(step)) // up to 594 s: the token is served until 595 s
+      expect(await c.getToken()).toBe('token-1')
+      await settled()
+    }
+    clock.advance(seconds(1))
+    expect(await c.getToken()).toBe('token-3') // about to expire: the caller waits for a new one
+    const start = Date.UTC(2030, 0, 1)
+    expect(sentAt.map((at) => (at - start) / 1000)).toEqual([0, 480, 595])
   })
 
   it('makes callers wait for a new token once the old one is about to expire', async () => {
