@@ -57,8 +57,13 @@ const LONGEST_POLL = 1_000
 type Outcome<T> = { ok: true; value: T } | { ok: false; reason: 'error' | 'timeout' }
 
 // A store that is down or slow must never fail or hang a call: every operation is bounded, and its
-// failure is an answer ("unavailable"), never a throw. A late answer is ignored.
-async function bounded<T>(operation: () => Promise<T>, timeout: number): Promise<Outcome<T>> {
+// failure is an answer ("unavailable"), never a throw. A late answer is ignored, or handed to `late`
+// (a lock granted after we gave up on it must be given back).
+async function bounded<T>(
+  operation: () => Promise<T>,
+  timeout: number,
+  late?: (value: T) => void,
+): Promise<Outcome<T>> {
   let timer: ReturnType<typeof setTimeout> | undefined
   const expired = new Promise<Outcome<T>>((resolve) => {
     timer = setTimeout(() => resolve({ ok: false, reason: 'timeout' }), timeout)
@@ -71,7 +76,13 @@ async function bounded<T>(operation: () => Promise<T>, timeout: number): Promise
       (): Outcome<T> => ({ ok: false, reason: 'error' }),
     )
   try {
-    return await Promise.race([attempt, expired])
+    const outcome = await Promise.race([attempt, expired])
+    if (late !== undefined && !outcome.ok && outcome.reason === 'timeout') {
+      void attempt.then((answer) => {
+        if (answer.ok) late(answer.value)
+      })
+    }
+    return outcome
   } finally {
     clearTimeout(timer)
   }
@@ -92,7 +103,8 @@ function toStored(response: TokenResponse): StoredToken {
  * endpoint, store the answer; else (another instance renews) poll the store, bounded by `maxWait`,
  * taking the lock if it frees up. Whenever the store fails or is slower than `timeout`, this
  * instance asks the token endpoint itself and says so in a `store_fallback` event: the store never
- * fails a call.
+ * fails a call. When it was the lock that failed, the token is still offered to the store (bounded,
+ * best effort), and a lock that the store grants after the timeout is released.
  *
  * @example
  * ```ts
@@ -173,6 +185,9 @@ export function shareThroughStore(context: SharedTokenContext): SharedToken {
           throw error
         }
       }
+      const giveBack = (lock: TokenLock | undefined) => {
+        if (lock !== undefined) void bounded(() => lock.release(), context.timeout)
+      }
       const run = async () => {
         const found = await bounded(() => store.get(key), context.timeout)
         if (!found.ok) return fallBack('get', found.reason)
@@ -180,8 +195,13 @@ export function shareThroughStore(context: SharedTokenContext): SharedToken {
         const started = clock()
         let delay = FIRST_POLL
         for (let poll = 0; ; poll++) {
-          const locked = await bounded(() => store.lock(key, context.lockTtl), context.timeout)
-          if (!locked.ok) return fallBack('lock', locked.reason)
+          const locked = await bounded(() => store.lock(key, context.lockTtl), context.timeout, giveBack)
+          if (!locked.ok) {
+            // The lock may yet be taken (a slow store): our token is then stored for the others,
+            // who would otherwise wait for it until maxWait, and a late lock is given back.
+            emit({ type: 'store_fallback', operation: 'lock', reason: locked.reason })
+            return fetchAndKeep(undefined)
+          }
           if (locked.value !== undefined) return fetchAndKeep(locked.value)
           // Another instance is renewing: wait for its token, bounded in time and in count.
           if (poll >= MAX_POLLS || clock() - started + delay > context.maxWait) break

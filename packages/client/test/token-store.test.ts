@@ -5,6 +5,7 @@ import {
   type TokenClient,
   type TokenClientEvent,
   type TokenClientOptions,
+  type TokenLock,
   type TokenStore,
 } from '@m2m-guard/client'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -177,6 +178,42 @@ describe('the store failing never fails a call', () => {
     expect(ofType('store_fallback')).toEqual([
       expect.objectContaining({ type: 'store_fallback', operation: 'get', reason: 'timeout' }),
     ])
+  })
+
+  it('a lock slower than storeOptions.timeout: the own token is stored for the others, the late lock given back', async () => {
+    let grant: (() => void) | undefined
+    const slowLock = failing({
+      lock: (key, ttlMs) =>
+        new Promise<TokenLock | undefined>((resolve) => {
+          grant = () => resolve(store.lock(key, ttlMs))
+        }),
+    })
+    const a = instance(0, { store: slowLock, storeOptions: { timeout: 20 } })
+    expect(await a.getToken()).toBe('token-1')
+    expect(ofType('store_fallback')).toEqual([
+      expect.objectContaining({ operation: 'lock', reason: 'timeout' }),
+    ])
+    expect(store.calls).toEqual(['get', 'set'])
+    // The store takes the lock at last, for nobody: it is released at once.
+    grant?.()
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(store.calls).toEqual(['get', 'set', 'lock', 'release'])
+    // The next instance takes the stored token: no token request, no wait for a lock.
+    const started = clock.now()
+    expect(await instance(1).getToken()).toBe('token-1')
+    expect(clock.now()).toBe(started)
+    expect(issuer.tokenRequests).toHaveLength(1)
+    expect(ofType('store_fallback')).toHaveLength(1)
+  })
+
+  it('a lock that fails: the own token is still offered to the store', async () => {
+    const c = instance(0, { store: failing({ lock: () => Promise.reject(new Error('ECONNRESET')) }) })
+    expect(await c.getToken()).toBe('token-1')
+    expect(ofType('store_fallback')).toEqual([
+      expect.objectContaining({ operation: 'lock', reason: 'error' }),
+    ])
+    expect(await instance(1).getToken()).toBe('token-1')
+    expect(issuer.tokenRequests).toHaveLength(1)
   })
 
   it('set failing: the token is used, and an event says it was not shared', async () => {

@@ -19,7 +19,9 @@ const MAX_LOCK_TTL = 10 * 60 * 1000
  * - A token is stored with `PX` = the time left until its `expiresAt`, so Redis deletes it when it
  *   expires; `get` also refuses one whose `expiresAt` has passed on this instance's clock.
  * - `lock` is `SET NX PX` with a random owner value; `release` deletes the lock only if it still holds
- *   that value (a compare-and-delete script), so an expired holder cannot free another's lock.
+ *   that value (a compare-and-delete script), so an expired holder cannot free another's lock. A
+ *   `lock` that times out sends that release right after its SET, so a SET that Redis runs late leaves
+ *   no lock behind that nobody holds.
  * - Keys are SHA-256 hashes of the client's key inside `prefix`, so configurations never collide.
  * - Every operation waits at most `timeout` ms and rejects with a {@link RedisStoreError} when Redis is
  *   unreachable; the client then falls back to its own token.
@@ -78,7 +80,15 @@ export function createRedisTokenStore(client: RedisClient, options?: RedisStoreO
       }
       const lockKey = keyFor(prefix, 'token-lock', key)
       const owner = randomUUID()
-      const reply = await send(['SET', lockKey, owner, 'NX', 'PX', String(ttlMs)])
+      const reply = await send(['SET', lockKey, owner, 'NX', 'PX', String(ttlMs)]).catch((error: unknown) => {
+        // Given up on, the SET may still be executed, leaving a lock for ttlMs that nobody owns. The
+        // release goes on the same connection, which Redis answers in order: it runs after that SET,
+        // and deletes the lock only if this SET took it.
+        if (error instanceof RedisStoreError && error.reason === 'timeout') {
+          send(['EVAL', RELEASE_SCRIPT, '1', lockKey, owner]).catch(() => {})
+        }
+        throw error
+      })
       if (reply === null) return undefined
       if (reply !== 'OK')
         throw new RedisStoreError(

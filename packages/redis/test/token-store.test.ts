@@ -171,6 +171,41 @@ describe.each(CLIENT_KINDS)('createRedisTokenStore with %s', (kind) => {
       expect(locks.filter((lock) => lock !== undefined)).toHaveLength(1)
     })
 
+    // Redis holds every write for up to 10 s (a real stall, as a slow command elsewhere causes): the
+    // SET NX is answered only after the lock() gave up on it.
+    async function timedOutLock(prefix: string) {
+      const store = createRedisTokenStore(connected.client, { prefix, clock: () => NOW, timeout: 100 })
+      await redis.look.client.sendCommand(['CLIENT', 'PAUSE', '10000', 'WRITE'])
+      try {
+        const error = await store.lock('k', 30_000).catch((caught: unknown) => caught)
+        expect(error).toMatchObject({ name: 'RedisStoreError', reason: 'timeout' })
+      } finally {
+        await redis.look.client.sendCommand(['CLIENT', 'UNPAUSE'])
+      }
+      // Redis answers one connection in order: once this is answered, the late SET and what the
+      // store sent after it have run.
+      await store.get('k')
+      return store
+    }
+
+    it('that times out leaves no lock behind when Redis runs the SET late', async () => {
+      const prefix = uniquePrefix()
+      const store = await timedOutLock(prefix)
+      expect(await redis.look.keys(`${prefix}token-lock:`)).toEqual([])
+      const next = await store.lock('k', 30_000)
+      expect(next).toBeDefined()
+      await next?.release()
+    })
+
+    it('that times out does not release the lock another instance holds', async () => {
+      const prefix = uniquePrefix()
+      const holder = await createRedisTokenStore(redis.look.client, { prefix }).lock('k', 30_000)
+      await timedOutLock(prefix)
+      expect(await redis.look.keys(`${prefix}token-lock:`)).toHaveLength(1)
+      await holder?.release()
+      expect(await redis.look.keys(`${prefix}token-lock:`)).toEqual([])
+    })
+
     it('refuses a TTL that is not a positive whole number of milliseconds up to 10 minutes', async () => {
       const store = storeAt(() => NOW)
       for (const ttl of [0, -1, 1.5, Number.NaN, 600_001, '100']) {
