@@ -187,6 +187,17 @@ describe('structure attacks', () => {
     expect(['token_malformed', 'algorithm_not_allowed', 'signature_invalid']).toContain(error.reason)
   })
 
+  it('an iss of thousands of slashes is refused as unknown, its message bounded', async () => {
+    // Near the length cap: a regex stripping trailing slashes backtracked quadratically on it.
+    for (const iss of [`${'/'.repeat(11_500)}x`, `${ISSUER}${'/'.repeat(11_500)}`]) {
+      const error = await refused(
+        `${b64url({ alg: 'RS256', kid: 'good' })}.${b64url({ ...claims(), iss })}.c2ln`,
+      )
+      expect(error.reason).toBe('issuer_unknown')
+      expect(error.message.length).toBeLessThan(ISSUER.length + 300)
+    }
+  })
+
   it('a token over the length cap is refused before parsing', async () => {
     expect((await refused(`${'a'.repeat(20_000)}.b.c`)).reason).toBe('token_too_large')
   })

@@ -54,14 +54,14 @@ export class IssuerIndex {
   }
 
   #unknown(iss: string): InvalidTokenError {
-    const bare = iss.replace(/\/+$/, '')
-    const slashOnly = [...this.#exact.keys()].some((issuer) => issuer.replace(/\/+$/, '') === bare)
+    const bare = withoutTrailingSlashes(iss)
+    const slashOnly = [...this.#exact.keys()].some((issuer) => withoutTrailingSlashes(issuer) === bare)
     if (!slashOnly) return this.#refuse('issuer_unknown', 'token issuer is not accepted')
     return new InvalidTokenError({
       reason: 'issuer_unknown',
       description: 'token issuer is not accepted (it differs from an accepted one only by a trailing slash)',
       message:
-        `token issuer ${JSON.stringify(iss)} differs from a configured issuer only by a trailing slash: ` +
+        `token issuer ${JSON.stringify(iss.length > bare.length + 8 ? `${bare}/…/` : iss)} differs from a configured issuer only by a trailing slash: ` +
         'issuers are compared exactly, so configure "issuer" exactly as the authorization server writes it',
       realm: this.#realm,
     })
@@ -73,4 +73,15 @@ export class IssuerIndex {
   ): InvalidTokenError {
     return new InvalidTokenError({ reason, description, realm: this.#realm })
   }
+}
+
+/**
+ * `value` without its trailing `/`s. A loop, not `/\/+$/`: on an unverified
+ * `iss` of many slashes followed by another character that regex backtracks
+ * quadratically (56 ms for 11,500 slashes, inside the token length limit).
+ */
+function withoutTrailingSlashes(value: string): string {
+  let end = value.length
+  while (end > 0 && value.charCodeAt(end - 1) === 0x2f /* / */) end--
+  return end === value.length ? value : value.slice(0, end)
 }
