@@ -317,6 +317,20 @@ describe('rotation', () => {
     expect(log.of('token_verified')).toHaveLength(0)
   })
 
+  it('a key republished under another alg verifies only that alg from then on, cached tokens included', async () => {
+    const server = await start([rsa])
+    const verifier = verifierFor(server)
+    const cached = await sign(server, { exp: Math.floor(clock() / 1000) + 3600 }, rsa)
+    await verifier.verify(cached)
+    // The issuer restricts the same key (same kid and material) to PS256.
+    server.setJwksBody({ keys: [{ ...rsa.publicJwk, alg: 'PS256' }] })
+    clock.advance(COOLDOWN)
+    await rejection(verifier.verify(await forged(server, 'unknown'))) // unknown kid: refetch
+    expect(server.count('/jwks')).toBe(2)
+    expect((await rejection(verifier.verify(await sign(server, {}, rsa)))).reason).toBe('unknown_key')
+    expect((await rejection(verifier.verify(cached))).reason).toBe('unknown_key')
+  })
+
   it('reused tokens alone keep the key set fresh: a key removed at the issuer stops passing', async () => {
     const server = await start([rsa, ec])
     const verifier = verifierFor(server, { jwksCache: { maxAge: 60_000 } })

@@ -91,7 +91,8 @@ export function importVerificationKey(value: unknown, allowed: ReadonlySet<strin
       signatureKey,
       algorithms: new Set(algorithms),
       issuer: jwk.issuer as string | undefined,
-      fingerprint: JSON.stringify([kid, publicJwk, jwk.issuer]),
+      // The algorithms too: the same key republished under another `alg` must not keep its old ones.
+      fingerprint: JSON.stringify([kid, publicJwk, jwk.issuer, algorithms]),
       usableUntil: Number.POSITIVE_INFINITY,
     },
   }
