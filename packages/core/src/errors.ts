@@ -96,8 +96,13 @@ export class AuthError extends Error {
   readonly status: number
   /** Alias of `status`, for frameworks that read `statusCode`. */
   readonly statusCode: number
-  /** The message is safe to show to the client (http-errors convention). */
-  readonly expose = true
+  /**
+   * Whether the message is safe to show to the client (http-errors
+   * convention): true below 500. A 503's message names the key set's URL and
+   * why it could not be fetched, which is for logs; its `description` (the
+   * body's `error_description`) is what clients get.
+   */
+  readonly expose: boolean
   /** RFC 6750 (or RFC 9449) error code, if the outcome has one. */
   readonly code: AuthErrorCode | undefined
   /** Stable identifier of what went wrong, for logs and metrics. */
@@ -129,6 +134,7 @@ export class AuthError extends Error {
     super(init.message ?? init.description, init.cause === undefined ? undefined : { cause: init.cause })
     this.status = init.status
     this.statusCode = init.status
+    this.expose = init.status < 500
     this.code = init.code
     this.reason = init.reason
     this.description = init.description

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { formatChallenge, isScopeToken, toQuotable } from '../src/challenge.js'
+import { InvalidTokenError, KeysUnavailableError } from '../src/errors.js'
 
 describe('formatChallenge', () => {
   it('is a bare "Bearer" without attributes (RFC 6750 §3.1: no error when no credentials)', () => {
@@ -36,5 +37,26 @@ describe('scope tokens', () => {
 
   it('toQuotable leaves allowed characters alone', () => {
     expect(toQuotable('token expired at 12:00 (UTC)!')).toBe('token expired at 12:00 (UTC)!')
+  })
+})
+
+describe('AuthError.expose (http-errors convention)', () => {
+  it('is true below 500 and false for 503s, whose message is for logs', () => {
+    const refused = new InvalidTokenError({
+      reason: 'token_expired',
+      description: 'token expired',
+      realm: undefined,
+    })
+    expect(refused.expose).toBe(true)
+    const unavailable = new KeysUnavailableError({
+      description: 'signing keys are unavailable',
+      message: 'signing keys are unavailable: https://idp.internal:8443/jwks could not be fetched',
+      retryAfter: 30,
+    })
+    expect(unavailable.expose).toBe(false)
+    expect(unavailable.body).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: 'signing keys are unavailable',
+    })
   })
 })

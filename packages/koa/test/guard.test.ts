@@ -1,3 +1,5 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import Router from '@koa/router'
 import { AuthError, createGuard, type Verifier } from '@m2m-guard/koa'
 import type { AuthServer } from '@m2m-guard/testing'
@@ -208,6 +210,25 @@ describe.each([
     expect(response.status).toBe(401)
     expect(response.headers['www-authenticate']).toBe('Bearer')
     expect(response.text).toBe('authentication required')
+  })
+
+  it("with onError: 'throw', Koa's own handler answers a 503 with its Retry-After, never the message (internal URLs)", async () => {
+    // A port that was just free and is now closed: the key set cannot be fetched.
+    const probe = createServer()
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+    const jwksUri = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/internal/jwks`
+    await new Promise((resolve) => probe.close(resolve))
+    const app = new App().use(
+      createGuard({ issuer: server.issuer, audience: AUDIENCE, jwksUri, onError: 'throw' }).require(),
+    )
+    app.silent = true
+    const response = await serve(app)
+      .get('/')
+      .set('Authorization', await bearer())
+    expect(response.status).toBe(503)
+    expect(response.headers['retry-after']).toMatch(/^\d+$/)
+    expect(response.text).toBe('Service Unavailable')
+    expect(response.text).not.toContain('127.0.0.1')
   })
 
   it('throws an unexpected error, even by default', async () => {
