@@ -5,7 +5,8 @@
  * and v1 `https://sts.windows.net/{tid}/` (with the slash). The client is in
  * `azp` (v2) or `appid` (v1); application permissions are in a `roles`
  * array, and `scp` only in user tokens. Multi-tenant (`organizations`,
- * `common`) uses `{tenantid}` issuers, narrowed by `tenants`, with the
+ * `common`) uses `{tenantid}` issuers, narrowed by `tenants` (a list, or
+ * `'any'` said explicitly), with the
  * JWKS key's `issuer` member checked. Tokens with a `nonce` header are
  * Microsoft Graph's, in a format only Graph can verify: refused with a
  * description that says so. (research/providers.md §3: Microsoft's
@@ -20,8 +21,13 @@ export interface EntraOptions {
   tenantId: string
   /** The API's `aud`: its application (client) id GUID for v2 tokens, its App ID URI (`api://…`) for v1. */
   audience: string | readonly string[]
-  /** With `organizations` or `common`: the tenant ids accepted. Default: every tenant. */
-  tenants?: readonly string[] | undefined
+  /**
+   * With `organizations` or `common`, required: the tenant ids accepted, or
+   * `'any'` for every Entra tenant. Any organisation can consent to a
+   * multi-tenant app in its own tenant and grant its own apps the API's app
+   * roles, so with `'any'` allowlist the callers (`clients`) or check `tid`.
+   */
+  tenants?: readonly string[] | 'any' | undefined
 }
 
 const MULTI_TENANT = new Set(['organizations', 'common'])
@@ -38,6 +44,7 @@ export const GRAPH_TOKEN_DESCRIPTION =
  * @example
  * entra({ tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', audience: ['6e74172b-be56-4843-9ff4-e66a39bb12e3', 'api://6e74172b-be56-4843-9ff4-e66a39bb12e3'] })
  * entra({ tenantId: 'organizations', audience: '6e74172b-be56-4843-9ff4-e66a39bb12e3', tenants: ['72f988bf-86f1-41af-91ab-2d7cd011db47'] })
+ * { ...entra({ tenantId: 'common', audience: '6e74172b-be56-4843-9ff4-e66a39bb12e3', tenants: 'any' }), clients: ['0c1e1b4f-…'] }
  */
 export function entra(options: EntraOptions): PresetProfile {
   const args = presetArguments('entra', options, ['tenantId', 'audience', 'tenants'])
@@ -58,17 +65,23 @@ export function entra(options: EntraOptions): PresetProfile {
     scopeClaims: ['roles', 'scp'],
     refuseHeaders: { nonce: GRAPH_TOKEN_DESCRIPTION },
   }
-  if (args.tenants === undefined) return profile
+  if (args.tenants === undefined) {
+    if (!multi) return profile
+    throw new TypeError(
+      `entra() with tenantId "${tenantId}" needs the argument "tenants": the tenant ids accepted, or 'any' for every Entra tenant (any organisation can consent to a multi-tenant app and grant its own apps this API's roles; with 'any', allowlist the callers with "clients")`,
+    )
+  }
   if (!multi) {
     throw new TypeError('entra() argument "tenants" applies only with tenantId "organizations" or "common"')
   }
   const { tenants } = args
+  if (tenants === 'any') return profile
   if (
     !Array.isArray(tenants) ||
     tenants.length === 0 ||
     tenants.some((tenant) => typeof tenant !== 'string' || !isGuid(tenant))
   ) {
-    throw new TypeError('entra() argument "tenants" must be a non-empty list of tenant ids (GUIDs)')
+    throw new TypeError(`entra() argument "tenants" must be a non-empty list of tenant ids (GUIDs), or 'any'`)
   }
   return { ...profile, tenants: [...(tenants as string[])] }
 }

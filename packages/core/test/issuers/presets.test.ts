@@ -292,8 +292,8 @@ describe('entra', () => {
       `https://login.microsoftonline.com/${TENANT}/v2.0`,
     )
     expect((await refusal(verifier.verify(await rs256.sign(v2(OTHER_TENANT))))).reason).toBe('issuer_unknown')
-    // Without tenants, every tenant passes; each token's tid must match its iss.
-    const open = verifierFor(entra({ tenantId: 'common', audience: API_GUID }), [key])
+    // tenants: 'any', every tenant passes; each token's tid must match its iss.
+    const open = verifierFor(entra({ tenantId: 'common', audience: API_GUID, tenants: 'any' }), [key])
     expect((await open.verify(await rs256.sign(v2(OTHER_TENANT)))).issuer).toContain(OTHER_TENANT)
     expect((await refusal(open.verify(await rs256.sign(v2(OTHER_TENANT, { tid: TENANT }))))).reason).toBe(
       'issuer_mismatch',
@@ -301,7 +301,7 @@ describe('entra', () => {
     // A key pinned to one tenant does not vouch for another's token.
     const pinned = { ...rs256.publicJwk, issuer: `https://login.microsoftonline.com/${TENANT}/v2.0` } as JWK
     const error = await refusal(
-      verifierFor(entra({ tenantId: 'common', audience: API_GUID }), [pinned]).verify(
+      verifierFor(entra({ tenantId: 'common', audience: API_GUID, tenants: 'any' }), [pinned]).verify(
         await rs256.sign(v2(OTHER_TENANT)),
       ),
     )
@@ -327,6 +327,17 @@ describe('entra', () => {
       /argument "tenants" must be a non-empty list of tenant ids/,
     ],
     ['no audience', { tenantId: TENANT }, /entra\(\) argument "audience"/],
+    [
+      'organizations without tenants (every tenant, unsaid)',
+      { tenantId: 'organizations', audience: API_GUID },
+      /entra\(\) with tenantId "organizations" needs the argument "tenants": the tenant ids accepted, or 'any'/,
+    ],
+    [
+      'common without tenants',
+      { tenantId: 'common', audience: API_GUID },
+      /with tenantId "common" needs the argument "tenants"/,
+    ],
+    ['tenants "all"', { tenantId: 'common', audience: API_GUID, tenants: 'all' }, /or 'any'/],
   ])('refuses %s', (_, args, message) => {
     expect(() => entra(args as never)).toThrow(TypeError)
     expect(() => entra(args as never)).toThrow(message)
