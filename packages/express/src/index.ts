@@ -120,6 +120,9 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
         })
         verifier.authorize(request, requirement, req.auth).then(
           (auth) => {
+            // Something else answered while the token was verified (a request timeout): the
+            // request is over, and no handler of it may run. Writing would throw, unhandled.
+            if (res.headersSent) return
             req.auth = auth
             // RFC 9449 §8.2: the client's nonce is about to age out; here is the next one.
             const nonce = dpopNonceFor(request)
@@ -128,7 +131,7 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
           },
           (error: unknown) => {
             // Express 4 ignores rejected promises: every failure must leave through next() or a response.
-            if (!(error instanceof AuthError) || onError === 'next') return next(error)
+            if (!(error instanceof AuthError) || onError === 'next' || res.headersSent) return next(error)
             // The route types its own success body; a refusal's body is ours.
             const response = res as Response
             response.status(error.status).set(error.headers).json(error.body)

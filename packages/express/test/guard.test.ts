@@ -1,9 +1,9 @@
 import { AuthError, createGuard, type Verifier } from '@m2m-guard/express'
-import type { AuthServer } from '@m2m-guard/testing'
+import { type AuthServer, createAuthServer } from '@m2m-guard/testing'
 import express, { type ErrorRequestHandler } from 'express'
 import express4 from 'express4'
 import request from 'supertest'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { AUDIENCE, countingVerifier, startIssuer } from '../../../test/support/counting-verifier.js'
 
 let server: AuthServer
@@ -239,6 +239,56 @@ describe.each([
     const response = await request(app).get('/orders').set('Authorization', 'Bearer x.y.z')
     expect(response.status).toBe(500)
     expect(seen).toEqual([failure])
+  })
+
+  it('writes nothing and runs no handler when something else answered while the token was verified', async () => {
+    // An issuer whose keys come slowly (then a success) or never (then a 503 after the timeout).
+    const issuer = await createAuthServer({ audience: AUDIENCE })
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      for (const [fault, outcome] of [
+        ['slow', 'token_verified'],
+        ['hang', 'token_rejected'],
+      ] as const) {
+        issuer.setFault('jwks', fault, { delayMs: 300 })
+        const settled: string[] = []
+        const guard = createGuard({
+          issuer: issuer.issuer,
+          audience: AUDIENCE,
+          jwksCache: { timeout: 600 },
+          onEvent: (event) => settled.push(event.type),
+        })
+        let ran = 0
+        const app = framework()
+        app.get(
+          '/orders',
+          (_req, res, next) => {
+            // A request timeout, as connect-timeout with an error handler would answer.
+            setTimeout(() => res.headersSent || res.status(503).json({ error: 'timeout' }), 30)
+            next()
+          },
+          guard.require(),
+          (_req, res) => {
+            ran++
+            res.json({ ok: true })
+          },
+        )
+        const response = await request(app)
+          .get('/orders')
+          .set('Authorization', `Bearer ${await issuer.mint({})}`)
+        expect(response.status).toBe(503)
+        expect(response.body).toEqual({ error: 'timeout' })
+        await vi.waitFor(() => expect(settled).toContain(outcome), { timeout: 3_000, interval: 20 })
+        await new Promise((resolve) => setImmediate(resolve))
+        expect(ran, 'the handler must not run').toBe(0)
+      }
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+      await issuer.close()
+    }
   })
 
   it('lets an error thrown by a later handler reach the error handler once, untouched', async () => {
