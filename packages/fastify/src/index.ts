@@ -129,19 +129,52 @@ const plugin: FastifyPluginAsync<M2mGuardOptions> = async (fastify, options) => 
     )
   }
   // Declared requirements run first, in onRequest, so an unauthenticated client
-  // learns nothing from body parsing or schema validation errors.
+  // learns nothing from body parsing or schema validation errors. One hook for
+  // every route, reading the route's config: routes declared before the plugin
+  // loaded (an unawaited register) are enforced too, where an onRoute hook never
+  // sees them and they would pass unguarded.
+  const hooks = new WeakMap<object, GuardHook>()
+  const hookFor = (m2m: Requirement): GuardHook => {
+    let hook = hooks.get(m2m)
+    if (hook === undefined) {
+      hook = guard.require(m2m)
+      hooks.set(m2m, hook)
+    }
+    return hook
+  }
+  // Routes declared from now on: a malformed requirement is a TypeError at declaration.
   fastify.addHook('onRoute', (route) => {
-    if (route.config?.m2m === undefined) return
-    const hook = guard.require(route.config.m2m)
-    const own = route.onRequest === undefined ? [] : [route.onRequest].flat()
-    route.onRequest = [hook, ...own]
+    const m2m: unknown = route.config?.m2m
+    if (m2m !== undefined) hookFor(m2m as Requirement)
   })
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const m2m = declaredRequirement(request)
+    if (m2m === undefined) return done()
+    let answered: Promise<unknown>
+    try {
+      answered = hookFor(m2m)(request, reply)
+    } catch (error) {
+      return done(error as Error)
+    }
+    // The guard returns the reply when it answered the request itself: the chain stops there.
+    answered.then(
+      (result) => result === reply || done(),
+      (error: Error) => done(error),
+    )
+  })
+}
+
+/** `config.m2m` of the request's route (Fastify 5 `routeOptions`, Fastify 4 `routeConfig` too). */
+function declaredRequirement(request: FastifyRequest): Requirement | undefined {
+  const legacy = request as { routeConfig?: { m2m?: Requirement } }
+  const config = (request.routeOptions?.config as { m2m?: Requirement } | undefined) ?? legacy.routeConfig
+  return config?.m2m
 }
 
 /**
  * The plugin. Options are verifier options or `{ verifier }`, plus
  * `onError`. Decorates `app.m2mGuard` and `request.auth`, and enforces
- * `config.m2m` on every route registered after it. With the verifier's
+ * `config.m2m` on every route of its scope, declared before or after it. With the verifier's
  * `resourceMetadata` option, it also serves the RFC 9728 metadata (`GET`,
  * JSON) at its well-known path.
  *

@@ -100,6 +100,28 @@ describe.each([
       }
     })
 
+    it('is enforced on routes declared before the plugin loaded (an unawaited register)', async () => {
+      const instance = app()
+      // No await: Fastify loads the plugin later, after these routes are declared.
+      instance.register(m2mGuard, { verifier: countingVerifier(server).verifier })
+      instance.get('/orders', { config: { m2m: { scopes: ['orders:read'] } } }, async () => ({
+        secret: true,
+      }))
+      instance.get('/health', async () => ({ up: true }))
+      await instance.ready()
+      expect((await instance.inject('/orders')).statusCode).toBe(401)
+      expect((await instance.inject({ method: 'HEAD', url: '/orders' })).statusCode).toBe(401)
+      const refused = await instance.inject({
+        url: '/orders',
+        headers: { authorization: await bearer({ scope: 'x' }) },
+      })
+      expect(refused.statusCode).toBe(403)
+      const token = await bearer({ client_id: 'billing', scope: 'orders:read' })
+      const passed = await instance.inject({ url: '/orders', headers: { authorization: token } })
+      expect(passed.json()).toEqual({ secret: true })
+      expect((await instance.inject('/health')).statusCode).toBe(200)
+    })
+
     it('runs before body parsing and the route’s own onRequest hooks, which it keeps', async () => {
       const instance = app()
       await instance.register(m2mGuard, { verifier: countingVerifier(server).verifier })
