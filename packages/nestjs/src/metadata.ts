@@ -144,8 +144,12 @@ export function routePolicy(controller: Target, handler: Target): RoutePolicy {
     onClass.unshift(...ownRequirements(cls))
   }
   const onHandler = ownRequirements(handler)
+  // A public controller opens only what nothing else protects: @Public() is inherited
+  // from a base class, and a requirement anywhere in the chain must still hold.
   const isPublic =
     Reflect.getMetadata(IS_PUBLIC_KEY, handler) === true ||
-    (Reflect.getMetadata(IS_PUBLIC_KEY, controller) === true && onHandler.length === 0)
+    (Reflect.getMetadata(IS_PUBLIC_KEY, controller) === true &&
+      onClass.length === 0 &&
+      onHandler.length === 0)
   return { isPublic, requirements: [...onClass, ...onHandler] }
 }

@@ -105,7 +105,40 @@ class AdminController extends AdminBase {
   }
 }
 
-export const CONTROLLERS = [OpenController, BillingController, DocsController, AdminController]
+/** A public base class: a derived controller's own requirement still holds (the stricter wins). */
+@Public()
+class PublicBase {}
+
+@RequireScopes('reports:read')
+@Controller('reports')
+class ReportsController extends PublicBase {
+  @Get('daily')
+  daily(@Auth() auth: AuthResult) {
+    return answer('/reports/daily', auth)
+  }
+}
+
+/** A protected base class: a derived controller marked @Public() does not open its routes. */
+@AllowClients('ops-console')
+class ProtectedBase {}
+
+@Public()
+@Controller('ops')
+class OpsController extends ProtectedBase {
+  @Get('queue')
+  queue(@Auth() auth: AuthResult) {
+    return answer('/ops/queue', auth)
+  }
+}
+
+export const CONTROLLERS = [
+  OpenController,
+  BillingController,
+  DocsController,
+  AdminController,
+  ReportsController,
+  OpsController,
+]
 
 export type Platform = 'express' | 'fastify'
 

@@ -138,6 +138,23 @@ describe.each<Platform>(['express', 'fastify'])('on %s', (platform) => {
     expect(ok.response.status).toBe(200)
   })
 
+  it('@Public() inherited from a base class, or on a class over a protected base, opens nothing a requirement protects', async () => {
+    for (const path of ['/reports/daily', '/ops/queue']) {
+      const anonymous = await get(app, path)
+      expect(anonymous.response.status).toBe(401)
+      expect(anonymous.ran).toEqual([])
+    }
+    const noScope = await get(app, '/reports/daily', await bearer({ scope: 'orders:read' }))
+    expect(noScope.response.status).toBe(403)
+    expect((await get(app, '/reports/daily', await bearer({ scope: 'reports:read' }))).ran).toEqual([
+      '/reports/daily',
+    ])
+    expect((await get(app, '/ops/queue', await bearer({}))).response.status).toBe(403)
+    expect((await get(app, '/ops/queue', await bearer({ client_id: 'ops-console' }))).ran).toEqual([
+      '/ops/queue',
+    ])
+  })
+
   it('answers hostile Authorization headers with 400 or 401, never 500', async () => {
     const token = await issuer.mint({ client_id: 'billing' })
     const [head = '', payload = ''] = token.split('.')
