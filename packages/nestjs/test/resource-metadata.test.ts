@@ -40,7 +40,14 @@ describe.each<Platform>(['express', 'fastify'])('on %s', (platform) => {
       resource: AUDIENCE,
       authorization_servers: [issuer.issuer],
       // Declared by the controllers of apps.ts, public handlers excepted.
-      scopes_supported: ['orders:read', 'orders:write', 'orders:admin', 'invoices:read', 'docs:write', 'reports:read'],
+      scopes_supported: [
+        'orders:read',
+        'orders:write',
+        'orders:admin',
+        'invoices:read',
+        'docs:write',
+        'reports:read',
+      ],
       bearer_methods_supported: ['header'],
       resource_name: 'Orders API',
     })
