@@ -118,6 +118,7 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
       return async (c, next) => {
         try {
           let auth: AuthResult
+          let nonce: string | undefined
           try {
             const request = requestInfo({
               method: c.req.method,
@@ -128,7 +129,7 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
             })
             auth = await verifier.authorize(request, requirement, c.get('auth'))
             // RFC 9449 §8.2: the client's nonce is about to age out; here is the next one.
-            const nonce = dpopNonceFor(request)
+            nonce = dpopNonceFor(request)
             if (nonce !== undefined) c.header('DPoP-Nonce', nonce)
           } catch (error) {
             if (!(error instanceof AuthError)) throw error
@@ -138,6 +139,8 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
           }
           c.set('auth', auth)
           await next()
+          // c.header() reaches c.json()'s answer, not a Response the handler built itself.
+          if (nonce !== undefined && !c.res.headers.has('DPoP-Nonce')) withHeader(c, 'DPoP-Nonce', nonce)
         } finally {
           // On Workers, a key refresh this request started must outlive its answer.
           handOffBackgroundWork(verifier, c, executionContext)
@@ -152,6 +155,17 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
       }
       return Object.assign(serve, { path: route.path })
     },
+  }
+}
+
+/** Sets a header on the answer, copying it first if its headers are immutable (`Response.redirect`, `fetch`). */
+function withHeader(c: Context, name: string, value: string): void {
+  try {
+    c.res.headers.set(name, value)
+  } catch {
+    const copy = new Response(c.res.body, c.res)
+    copy.headers.set(name, value)
+    c.res = copy
   }
 }
 
