@@ -1,6 +1,6 @@
 import { connect, type RedisClient } from './connection.js'
 import { RedisStoreError } from './errors.js'
-import { keyFor, millisecondsUntil, type RedisStoreOptions, resolveStoreOptions } from './options.js'
+import { keyFor, type RedisStoreOptions, resolveStoreOptions } from './options.js'
 import type { ReplayStore } from './types.js'
 
 /**
@@ -34,8 +34,9 @@ export function createRedisReplayStore(client: RedisClient, options?: RedisStore
     async claim(id, expiresAt) {
       if (typeof id !== 'string' || id.length === 0) throw new TypeError('id must be a non-empty string')
       if (!Number.isFinite(expiresAt)) throw new TypeError('expiresAt must be epoch milliseconds')
+      // Rounded up: the id must outlive expiresAt, even with clocks in fractions of a millisecond.
       // An id already past its expiry is still claimed (for a millisecond): Redis refuses PX 0.
-      const ttl = Math.max(1, millisecondsUntil(expiresAt, clock()))
+      const ttl = Math.max(1, Math.ceil(expiresAt - clock()))
       const reply = await send(['SET', keyFor(prefix, 'dpop-jti', id), '1', 'NX', 'PX', String(ttl)])
       if (reply === 'OK') return true
       if (reply === null) return false

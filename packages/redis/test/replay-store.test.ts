@@ -38,6 +38,29 @@ describe.each(CLIENT_KINDS)('createRedisReplayStore with %s', (kind) => {
     expect(ttl).toBeLessThanOrEqual(4_000)
   })
 
+  it('rounds PX up, so the id outlives expiresAt with clocks in fractions of a millisecond', async () => {
+    // The real client, its commands seen on their way to the real server.
+    const sent: unknown[][] = []
+    const seen = new Proxy(connected.client as object, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver)
+        if ((name !== 'sendCommand' && name !== 'call') || typeof value !== 'function') return value
+        return (...args: unknown[]) => {
+          sent.push(args.flat())
+          return value.apply(target, args)
+        }
+      },
+    })
+    const now = Date.UTC(2031, 4, 1) + 0.6
+    const store = createRedisReplayStore(seen as typeof connected.client, {
+      prefix: uniquePrefix(),
+      clock: () => now,
+    })
+    expect(await store.claim('fractional', now + 3_999.6)).toBe(true)
+    const set = sent.find((command) => command[0] === 'SET') as unknown[]
+    expect(set.slice(-2)).toEqual(['PX', '4000'])
+  })
+
   it('claims an id already past its expiry for a moment only (Redis refuses PX 0)', async () => {
     const prefix = uniquePrefix()
     const store = createRedisReplayStore(connected.client, { prefix, clock: () => 10_000 })

@@ -9,6 +9,9 @@ import { BindingFailure, invalidProof } from '../policy/binding-failure.js'
 import { normaliseHtu } from './dpop-htu.js'
 import type { DpopNonces } from './dpop-nonce.js'
 
+/** Seconds an id is kept past the last instant its proof could pass, beyond the clock tolerance. */
+const STORE_MARGIN = 5
+
 /** Longest `jti` accepted (RFC 9449 §11.1: refuse huge ones). A UUID is 36. */
 export const MAX_JTI_LENGTH = 256
 
@@ -81,8 +84,10 @@ export function checkProofClaims(
     )
   }
   // The store keeps the id past the last instant it passes here (a store records until
-  // expiresAt, exclusive), and by the tolerance again: an instance sharing the store whose
-  // clock runs up to that much behind this one accepts the proof that much later.
-  const keepUntil = Math.floor((acceptedUntil + policy.clockTolerance) * 1000) + 1
+  // expiresAt, exclusive); by the tolerance again, since an instance sharing the store whose
+  // clock runs up to that much behind this one accepts the proof that much later; and by a
+  // margin for the time between this check and the store's own (the signature check, a
+  // queue), so that a tolerance of 0 leaves no gap either.
+  const keepUntil = Math.floor((acceptedUntil + policy.clockTolerance + STORE_MARGIN) * 1000) + 1
   return { jti, expiresAt: keepUntil, renewNonce: nonceAge === 'previous' }
 }

@@ -297,6 +297,15 @@ describe('dpop: {} (Bearer and DPoP accepted)', () => {
     expect((await refusal(verifier.authenticateRequest(replayed))).reason).toBe('dpop_proof_expired')
   })
 
+  it('with no clock tolerance, a replay is refused though the store records it a moment after the time check', async () => {
+    const replayStore = createMemoryReplayStore({ clock: () => now + 1_000 })
+    const verifier = verifierFor({ clockTolerance: 0, dpop: { replayStore } })
+    const replayed = await dpopRequest(await token({ cnf: { jkt: key.jkt }, exp: NOW + 3600 }))
+    await verifier.authenticateRequest(replayed)
+    now = (NOW + 300) * 1000 // the last instant proofMaxAge allows; the store looks 1 s later
+    expect((await refusal(verifier.authenticateRequest(replayed))).reason).toBe('dpop_proof_replayed')
+  })
+
   it('a shared store refuses a replay at an instance whose clock runs behind, within the tolerance', async () => {
     let realNow = NOW * 1000
     const replayStore = createMemoryReplayStore({ clock: () => realNow })
