@@ -163,9 +163,13 @@ function withHeader(c: Context, name: string, value: string): void {
   try {
     c.res.headers.set(name, value)
   } catch {
-    const copy = new Response(c.res.body, c.res)
-    copy.headers.set(name, value)
-    c.res = copy
+    try {
+      const copy = new Response(c.res.body, c.res)
+      copy.headers.set(name, value)
+      c.res = copy
+    } catch {
+      // A status a Response cannot be built with (101): the answer goes out without it.
+    }
   }
 }
 

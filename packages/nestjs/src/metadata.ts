@@ -136,20 +136,36 @@ export interface RoutePolicy {
 export function routePolicy(controller: Target, handler: Target): RoutePolicy {
   // A controller class inherits its base classes' requirements, the base's first.
   const onClass: Requirement[] = []
+  // Requirements of the classes derived from the one that defines the handler.
+  let belowHandler = 0
+  let definedAbove = true
   for (
     let cls: object | null = controller;
     cls !== null && cls !== Function.prototype;
     cls = Object.getPrototypeOf(cls)
   ) {
-    onClass.unshift(...ownRequirements(cls))
+    const own = ownRequirements(cls)
+    onClass.unshift(...own)
+    if (definedAbove && definesMethod(cls, handler)) definedAbove = false
+    if (definedAbove) belowHandler += own.length
   }
   const onHandler = ownRequirements(handler)
-  // A public controller opens only what nothing else protects: @Public() is inherited
-  // from a base class, and a requirement anywhere in the chain must still hold.
+  // Across a class chain the stricter wins. A handler's @Public() opens it in its own class
+  // (whatever that class requires), not in a derived controller that adds a requirement;
+  // a controller's @Public(), own or inherited, opens only what nothing else protects.
   const isPublic =
-    Reflect.getMetadata(IS_PUBLIC_KEY, handler) === true ||
+    (Reflect.getMetadata(IS_PUBLIC_KEY, handler) === true && belowHandler === 0) ||
     (Reflect.getMetadata(IS_PUBLIC_KEY, controller) === true &&
       onClass.length === 0 &&
       onHandler.length === 0)
   return { isPublic, requirements: [...onClass, ...onHandler] }
+}
+
+/** Whether `cls` itself (not a base class) has `handler` as a method. */
+function definesMethod(cls: object, handler: Target): boolean {
+  const prototype = (cls as { prototype?: object }).prototype
+  if (prototype === undefined) return false
+  return Object.values(Object.getOwnPropertyDescriptors(prototype)).some(
+    (descriptor) => descriptor.value === handler,
+  )
 }

@@ -131,6 +131,20 @@ class OpsController extends ProtectedBase {
   }
 }
 
+/** A base class whose handler is @Public(); a derived controller with a requirement closes it. */
+class StatusBase {
+  @Public()
+  @Get('status')
+  status() {
+    calls.push('/internal/status')
+    return { ok: true }
+  }
+}
+
+@AllowClients('ops-console')
+@Controller('internal')
+class InternalController extends StatusBase {}
+
 export const CONTROLLERS = [
   OpenController,
   BillingController,
@@ -138,6 +152,7 @@ export const CONTROLLERS = [
   AdminController,
   ReportsController,
   OpsController,
+  InternalController,
 ]
 
 export type Platform = 'express' | 'fastify'

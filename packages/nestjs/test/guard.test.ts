@@ -149,6 +149,12 @@ describe.each<Platform>(['express', 'fastify'])('on %s', (platform) => {
     expect((await get(app, '/reports/daily', await bearer({ scope: 'reports:read' }))).ran).toEqual([
       '/reports/daily',
     ])
+    // A handler's @Public() in a base class does not open it in a derived controller that requires a client.
+    expect((await get(app, '/internal/status')).response.status).toBe(401)
+    expect((await get(app, '/internal/status', await bearer({}))).response.status).toBe(403)
+    expect((await get(app, '/internal/status', await bearer({ client_id: 'ops-console' }))).ran).toEqual([
+      '/internal/status',
+    ])
     expect((await get(app, '/ops/queue', await bearer({}))).response.status).toBe(403)
     expect((await get(app, '/ops/queue', await bearer({ client_id: 'ops-console' }))).ran).toEqual([
       '/ops/queue',

@@ -63,8 +63,8 @@ const AUTHORITY = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/
 
 /**
  * The absolute URL of a request from its parts, or `''` when `host` is not a
- * `host[:port]` or `target` not a path: DPoP then refuses the proof as made
- * for another URL. The host comes from the client (the Host header, or
+ * `host[:port]` or `target` not a path that routers and URL normalisation read
+ * alike: DPoP then refuses the proof as made for another URL. The host comes from the client (the Host header, or
  * `X-Forwarded-Host` when the app trusts its proxy), and a value such as
  * `api.example.com/orders?` would otherwise move the path a proof's `htu` is
  * compared with onto another route.
@@ -76,7 +76,19 @@ const AUTHORITY = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/
 export function requestUrl(protocol: string, host: string | undefined, target: string): string {
   if (protocol !== 'http' && protocol !== 'https') return ''
   if (host === undefined || !AUTHORITY.test(host) || target.charCodeAt(0) !== 0x2f /* / */) return ''
+  if (AMBIGUOUS_PATH.test(pathOf(target))) return ''
   return `${protocol}://${host}${target}`
+}
+
+// What URL normalisation resolves and the frameworks' routers do not: `.` and `..` segments
+// (also percent-encoded), `\` (read as `/`), and percent-encoded unreserved characters. With
+// them, the path a proof's htu is compared with is not the one the request is routed on.
+const AMBIGUOUS_PATH = /\\|(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)|%(?:[46][1-9a-f]|[57][0-9a]|3[0-9]|2[de]|5f|7e)/i
+
+/** The path of a request target: up to its query or fragment. */
+function pathOf(target: string): string {
+  const end = target.search(/[?#]/)
+  return end === -1 ? target : target.slice(0, end)
 }
 
 /**

@@ -31,6 +31,35 @@ describe('requestUrl', () => {
     expect(requestUrl('https', host, '/admin')).toBe('')
   })
 
+  // URL normalisation resolves these, the frameworks' routers do not: the proof's htu would name another route.
+  it.each([
+    '/admin/../orders',
+    '/admin/%2e%2e/orders',
+    '/admin/.%2E/orders',
+    '/admin/./orders',
+    '/admin/..',
+    '/admin\\..\\orders',
+    '/ad%6din',
+    '/orders%2Djson',
+    '/%7Euser',
+  ])('refuses the target %j', (target) => {
+    expect(requestUrl('https', 'api.example.com', target)).toBe('')
+  })
+
+  it('keeps paths routers and normalisation read alike, and anything in the query', () => {
+    for (const target of [
+      '/.well-known/oauth-protected-resource',
+      '/orders.json',
+      '/a..b/c',
+      '/orders/%2F/x',
+      '/caf%C3%A9',
+      '/orders?next=/admin/../x&q=%61',
+      '/orders#/../x',
+    ]) {
+      expect(requestUrl('https', 'api.example.com', target)).toBe(`https://api.example.com${target}`)
+    }
+  })
+
   it('refuses no host, a target that is not a path, and a scheme other than http(s)', () => {
     expect(requestUrl('https', undefined, '/admin')).toBe('')
     expect(requestUrl('https', 'api.example.com', 'http://other.example/admin')).toBe('')
