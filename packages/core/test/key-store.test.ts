@@ -188,6 +188,66 @@ describe('keyStore', () => {
     expect(log.of('key_store_failed')[0]?.error).toMatch(/not the configured "jwksUri"/)
   })
 
+  it('a restored key set does not pin a discovered jwks_uri: the next refresh discovers it again', async () => {
+    const server = await start()
+    // The issuer has moved its key set; the store still names where it used to be.
+    server.setJson('/.well-known/oauth-authorization-server', {
+      issuer: server.issuer,
+      jwks_uri: server.jwksUri,
+    })
+    const now = clock()
+    const old = `${server.issuer}/old-jwks`
+    const stale = {
+      jwks: { keys: [key.publicJwk] },
+      jwksUri: old,
+      fetchedAt: now - 11 * 60_000,
+      freshUntil: now - 60_000,
+    }
+    const store = { get: () => stale, set: () => {} }
+    const verifier = createVerifier({
+      issuer: server.issuer,
+      audience: AUDIENCE,
+      keyStore: store,
+      clock,
+      onEvent: log.onEvent,
+    })
+    expect(await verify(verifier, server)).toBe('billing')
+    expect(log.of('keys_restored')).toHaveLength(1)
+    expect(server.count('/.well-known/oauth-authorization-server')).toBe(1)
+    expect(server.count('/jwks')).toBe(1)
+    expect(server.count('/old-jwks')).toBe(0)
+  })
+
+  it('a restored key set is fresh no longer than one fetched without Cache-Control', async () => {
+    const server = await start()
+    const now = clock()
+    // An entry claiming a day of freshness (another build, another configuration, or tampered).
+    const entry = {
+      jwks: { keys: [key.publicJwk] },
+      jwksUri: server.jwksUri,
+      fetchedAt: now,
+      freshUntil: now + 86_400_000,
+    }
+    clock.advance(10 * 60_000 + 1) // past the default maxAge (10 min)
+    const verifier = invocation(server, { get: () => entry, set: () => {} })
+    expect(await verify(verifier, server)).toBe('billing')
+    expect(log.of('keys_restored')).toHaveLength(1)
+    expect(server.count('/jwks')).toBe(1)
+  })
+
+  it('a stored value whose getters throw costs a fetch and an event, not a request', async () => {
+    const server = await start()
+    const hostile = {
+      get jwks(): never {
+        throw new Error('getter exploded')
+      },
+    }
+    const verifier = invocation(server, { get: () => hostile, set: () => {} })
+    expect(await verify(verifier, server)).toBe('billing')
+    expect(server.count('/jwks')).toBe(1)
+    expect(log.of('key_store_failed')[0]?.error).toMatch(/stored value could not be read: getter exploded/)
+  })
+
   const failing: [string, KeyStore][] = [
     [
       'rejects',

@@ -158,7 +158,14 @@ export async function restoreKeySet(
     context.report('get', (error as Error)?.message ?? String(error))
     return undefined
   }
-  const checked = checkStoredKeySet(value, now, usableFor)
+  let checked: ReturnType<typeof checkStoredKeySet>
+  try {
+    checked = checkStoredKeySet(value, now, usableFor)
+  } catch (error) {
+    // A value whose getters throw (a class instance or a Proxy from a custom store).
+    context.report('get', `stored value could not be read: ${(error as Error)?.message ?? String(error)}`)
+    return undefined
+  }
   if ('refused' in checked) {
     if (value !== undefined && value !== null) context.report('get', checked.refused)
     return undefined

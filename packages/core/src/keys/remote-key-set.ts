@@ -196,16 +196,22 @@ export class RemoteKeySet implements KeySource {
   async #restore(): Promise<boolean> {
     if (this.#store === undefined || this.#fetchedAt > Number.NEGATIVE_INFINITY) return false
     const now = this.#options.clock()
-    const restored = await restoreKeySet(this.#store, now, this.#options.jwksCache.staleIfError)
+    const { jwksCache } = this.#options
+    const restored = await restoreKeySet(this.#store, now, jwksCache.staleIfError)
     if (restored === undefined) return false
+    // Fresh no longer than a set fetched without Cache-Control would be: the store's word
+    // (another build, another configuration, or a tampered entry) does not extend it.
+    const freshFor = Math.max(jwksCache.maxAge, jwksCache.cooldown)
+    const freshUntil = Math.min(restored.freshUntil, restored.fetchedAt + freshFor)
     try {
-      if (!this.#adopt(restored.jwks, restored.fetchedAt, restored.freshUntil))
-        throw new Error('no usable key')
+      if (!this.#adopt(restored.jwks, restored.fetchedAt, freshUntil)) throw new Error('no usable key')
     } catch (error) {
-      this.#store.report('get', `stored key set: ${(error as Error).message}`)
+      this.#store.report('get', `stored key set: ${(error as Error)?.message ?? String(error)}`)
       return false
     }
-    this.#jwksUri = restored.jwksUri
+    // Its URL is not adopted: a configured jwksUri is the one it was checked against, and a
+    // discovered one is discovered again at the next refresh, so an entry from before the
+    // issuer moved its jwks_uri (or a tampered one) cannot pin every later fetch.
     const { issuer } = this.#options
     const { href: uri } = restored.jwksUri
     const keyCount = this.#keys.length
