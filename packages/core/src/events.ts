@@ -66,11 +66,24 @@ export type EventHandler = (event: VerifierEvent) => void
 /** Wraps a user handler so that it can never throw into the verification path. */
 export function safeEmitter(handler: EventHandler | undefined): EventHandler | undefined {
   if (handler === undefined) return undefined
-  return (event) => {
-    try {
-      handler(event)
-    } catch {
-      // An observer's bug must not turn into a 500 or a rejected token.
-    }
+  return (event) => callSafely(handler, event)
+}
+
+/**
+ * Calls an observer, swallowing what it throws and what the promise it may
+ * return rejects with: an `async` handler type-checks where a void one is
+ * asked for, and its rejection, left unhandled, would end the process.
+ *
+ * @example
+ * callSafely(onEvent, { type: 'keys_stale', issuer, lastError }) // never throws, never leaves a rejection
+ */
+export function callSafely<T>(observer: (event: T) => unknown, event: T): void {
+  try {
+    const returned = observer(event) as { then?: unknown } | undefined
+    if (typeof returned?.then === 'function') (returned as Promise<unknown>).then(undefined, ignore)
+  } catch {
+    // An observer's bug must not turn into a 500 or a rejected token.
   }
 }
+
+function ignore(): void {}

@@ -5,7 +5,7 @@
  * never reaches the request.
  */
 import type { AuthErrorReason } from '../errors.js'
-import type { EventHandler, VerifierEvent } from '../events.js'
+import { callSafely, type EventHandler, type VerifierEvent } from '../events.js'
 import { type PublishChannel, publishChannel } from './diagnostics.js'
 
 /**
@@ -117,13 +117,7 @@ export class Observer {
   /** Sends `event` to everyone listening. Safe to call unguarded: rare events need no check. */
   readonly emit = (event: ObservedEvent): void => {
     if (event.type !== 'verification' && this.#onEvent !== undefined) this.#onEvent(event)
-    for (const listener of this.#listeners) {
-      try {
-        listener(event)
-      } catch {
-        // An observer's bug must not turn into a 500 or a rejected token.
-      }
-    }
+    for (const listener of this.#listeners) callSafely(listener, event)
     const channel = channelOf(event.type)
     if (channel.hasSubscribers) {
       try {
