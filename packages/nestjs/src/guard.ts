@@ -47,8 +47,10 @@ export class M2mGuard implements CanActivate {
     try {
       // The whole request: DPoP proofs name its method and URL, mTLS needs its connection.
       const info = requestInfo(requestSource(request))
-      const auth = await this.verifier.authorize(info, first, request.auth)
-      for (const requirement of rest) this.verifier.check(auth, requirement)
+      let auth = await this.verifier.authorize(info, first, request.auth)
+      // authorize() with the result at hand checks only the requirement, and counts it in the
+      // usage report and the metrics, which check() alone does not.
+      for (const requirement of rest) auth = await this.verifier.authorize(info, requirement, auth)
       request.auth = auth
       // RFC 9449 §8.2: the client's nonce is about to age out; here is the next one.
       const nonce = dpopNonceFor(info)

@@ -247,6 +247,23 @@ describe('M2mGuardModule', () => {
     }
   })
 
+  it("counts every requirement of a route in the usage report, the controller's and the handler's", async () => {
+    const app = await startApp('express', forRoot({ ...options(), usage: true }))
+    try {
+      const token = await bearer({ scope: 'invoices:read orders:write' })
+      expect((await get(app, '/billing/invoices', token)).response.status).toBe(200)
+      const verifier = app.app.get<Verifier>(M2M_GUARD_VERIFIER)
+      const [client] = verifier.usage().clients
+      expect(client).toMatchObject({
+        clientId: 'billing',
+        usedScopes: ['invoices:read'],
+        unusedScopes: ['orders:write'],
+      })
+    } finally {
+      await app.close()
+    }
+  })
+
   it('uses a given Verifier, and exports it to the app', async () => {
     const verifier = createVerifier(options())
     const app = await startApp('fastify', forRoot({ verifier }))
