@@ -78,11 +78,18 @@ function describeTime(claim: string, at: number, now: number): string {
  * @example
  * process.stdout.write(renderDecode(decodeToken(token, Date.now()), style))
  */
+/** The widest a claim-name column is padded to. */
+const MAX_NAME_WIDTH = 32
+
 export function renderDecode(report: DecodeReport, style: Style): string {
   if (!report.ok) return `${style.fail('✗')} ${report.error}\n`
   const times = new Map(report.times.map((time) => [time.claim, time]))
   const section = (title: string, entries: [string, unknown][]) => {
-    const width = Math.max(0, ...entries.map(([name]) => printable(name).length))
+    // Capped: one hostile claim name of 20,000 characters must not pad every line to it.
+    const width = entries.reduce(
+      (widest, [name]) => Math.max(widest, Math.min(printable(name).length, MAX_NAME_WIDTH)),
+      0,
+    )
     const lines = entries.map(([name, value]) => {
       const time = times.get(name)
       const shown = time === undefined ? printable(value) : `${time.date} ${style.dim(`(${time.relative})`)}`

@@ -4,9 +4,29 @@
  * terminal or disguise a value. Everything untrusted goes through here.
  */
 
-// C0 and C1 controls (ESC among them), and the bidi controls (Trojan Source, CVE-2021-42574).
+// C0 and C1 controls (ESC among them), the bidi controls (Trojan Source, CVE-2021-42574), and the
+// invisible ones (zero-width spaces and joiners, word joiner, BOM, soft hyphen, line separators),
+// which would make a value print the same as another.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g
+
+// The same, less C0, which JSON.stringify escapes in strings and uses raw (newlines) between them.
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g
+
+/**
+ * JSON made safe to print: `JSON.stringify` escapes C0 controls but leaves C1,
+ * bidi and invisible characters raw. They only occur inside strings, so
+ * escaping them as `\uXXXX` keeps the same JSON value.
+ *
+ * @example
+ * safeJson({ sub: 'a\u202eb' }) // '{"sub":"a\\u202eb"}'
+ */
+export function safeJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(
+    UNSAFE_IN_JSON,
+    (char) => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`,
+  )
+}
 
 /**
  * `value` as one safe line: strings as they are (unsafe characters as `\u{…}`), anything else as JSON.

@@ -42,6 +42,28 @@ describe('m2m-guard decode', () => {
     expect(stdout).toContain('abc\\u{202e}dcba')
   })
 
+  it('escapes C1, bidi and invisible characters in --json too, keeping the same JSON value', async () => {
+    const sneaky = 'a\u009b2Jb\u009d0;x\u202ec\u200bd\ufeffe'
+    const token = await server.mint({ sub: sneaky, iss_hint: 'https://idp.example\u200b' })
+    const json = await cli(['decode', token, '--json'])
+    for (const char of ['\u009b', '\u009d', '\u202e', '\u200b', '\ufeff'])
+      expect(json.stdout).not.toContain(char)
+    expect(JSON.parse(json.stdout).payload.sub).toBe(sneaky)
+    const text = await cli(['decode', token])
+    for (const char of ['\u009b', '\u200b', '\ufeff']) expect(text.stdout).not.toContain(char)
+    expect(text.stdout).toContain('https://idp.example\\u{200b}')
+  })
+
+  it('pads claim names to at most 32 characters, however long a hostile one is', async () => {
+    const claims = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`c${i}`, i]))
+    const token = await server.mint({ ...claims, ['n'.repeat(20_000)]: 1 })
+    const { stdout, code } = await cli(['decode', token])
+    expect(code).toBe(0)
+    const line = stdout.split('\n').find((candidate) => candidate.startsWith('  c7 '))
+    expect(line).toBe(`  c7${' '.repeat(30)}  7`)
+    expect(stdout.length).toBeLessThan(60_000)
+  })
+
   it('shows claims nested thousands deep without overflowing, in text and JSON', async () => {
     const deep = `${'['.repeat(50_000)}${']'.repeat(50_000)}`
     const segment = (json: string) => Buffer.from(json).toString('base64url')

@@ -3,6 +3,7 @@
  * how a report is printed.
  */
 
+import { safeJson } from '../printable.js'
 import type { Io } from '../terminal.js'
 import { UsageError } from '../usage-error.js'
 
@@ -26,7 +27,7 @@ export const print = (io: Io, text: string) => io.stdout.write(text)
  * @example
  * printJson(io, report)
  */
-export const printJson = (io: Io, value: unknown) => io.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+export const printJson = (io: Io, value: unknown) => io.stdout.write(`${safeJson(value, 2)}\n`)
 
 /**
  * Prints a command's help; exit status 0.

@@ -121,7 +121,7 @@ function read(kind: string, probe: Probe): Attempt {
 }
 
 function summary(attempt: Attempt): string {
-  return `${attempt.kind}: ${attempt.problem ?? (attempt.document === undefined ? 'no document' : `names ${quoted(attempt.document.issuer)}`)}`
+  return `${attempt.kind}: ${attempt.problem !== undefined ? printable(attempt.problem) : attempt.document === undefined ? 'no document' : `names ${quoted(attempt.document.issuer)}`}`
 }
 
 function notFound(attempts: Attempt[]): CheckLine {

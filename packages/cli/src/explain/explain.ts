@@ -6,7 +6,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { AuthError, Requirement, VerifierOptions } from '@m2m-guard/core'
 import { type CheckLine, renderChecks } from '../check-lines.js'
-import { printable } from '../printable.js'
+import { printable, quoted } from '../printable.js'
 import type { Style } from '../terminal.js'
 import { skewSeconds } from '../time-format.js'
 import { inspectToken } from '../token-parts.js'
@@ -215,7 +215,7 @@ export function renderExplain(report: ExplainReport, style: Style): string {
       `${style.bold('verdict')}  ${style.ok('✓ accepted')}: client ${printable(verdict.clientId ?? '(none)')}, ${scopes}`,
     )
     out.push(
-      `${style.bold('HTTP')}     the route handler runs, with auth.clientId = ${JSON.stringify(verdict.clientId ?? null)}`,
+      `${style.bold('HTTP')}     the route handler runs, with auth.clientId = ${quoted(verdict.clientId ?? null)}`,
     )
   } else {
     const code = verdict.code === undefined ? '' : ` ${verdict.code}`
