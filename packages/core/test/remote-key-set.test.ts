@@ -823,6 +823,32 @@ describe('key validation', () => {
     expect(server.count('/jwks')).toBe(1)
   })
 
+  it('skips keys whose numbers are malformed, as the WebCrypto path does (RFC 7518 §6.2.1.2, §6.3.1)', async () => {
+    const server = await start([ec])
+    const rsaKey = await generateTestKey('RS256', 'rsa-std')
+    const padded = `AA${Buffer.from(ec.publicJwk.x as string, 'base64url').toString('hex')}`
+    const n = rsaKey.publicJwk.n as string
+    server.extraJwks = [
+      // The same point with a zero byte in front: 33 bytes for P-256 (node:crypto took it).
+      { ...ec.publicJwk, kid: 'long-x', x: Buffer.from(padded, 'hex').toString('base64url') },
+      // The modulus in the standard base64 alphabet (node:crypto's decoder took it).
+      {
+        ...rsaKey.publicJwk,
+        kid: 'std-n',
+        n: n.includes('-') || n.includes('_') ? n.replace(/-/g, '+').replace(/_/g, '/') : `${n}+`,
+      },
+      { ...rsaKey.publicJwk, kid: 'empty-e', e: '' },
+    ]
+    const verifier = verifierFor(server)
+    await verifier.warmUp()
+    expect(verifier.keyStatus().keyCount).toBe(1)
+    expect(log.of('key_skipped').map((event) => [event.kid, event.why])).toEqual([
+      ['long-x', 'key material is invalid'],
+      ['std-n', 'key material is invalid'],
+      ['empty-e', 'key material is invalid'],
+    ])
+  })
+
   it('a key set with only unusable keys is a fetch failure', async () => {
     const server = await start([])
     const encryption = await generateTestKey('RS256', 'enc-only')

@@ -7,6 +7,7 @@
 import type { JWK } from 'jose'
 import { importSignatureKey } from '#signature'
 import type { SignatureKey } from '../token/signature-path.js'
+import { keyMaterialProblem } from './key-material.js'
 
 /** A usable verification key, for as long as its key set vouches for it (`usableUntil`). */
 export interface VerificationKey {
@@ -82,6 +83,8 @@ export function importVerificationKey(value: unknown, allowed: ReadonlySet<strin
   }
   if (algorithms.length === 0) return skip('none of its algorithms is allowed')
 
+  const problem = keyMaterialProblem(publicJwk)
+  if (problem !== undefined) return skip(problem)
   const signatureKey = importSignatureKey(publicJwk)
   if (typeof signatureKey === 'string') return skip(signatureKey)
   return {
