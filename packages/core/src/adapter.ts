@@ -23,5 +23,6 @@ export {
   requestInfo,
   requestUrl,
 } from './adapter/request-info.js'
+export { withResponseHeader } from './adapter/response-header.js'
 export { dpopNonceFor } from './request/dpop-nonce.js'
 export type { RequestHeaders, RequestInfo } from './request/request-info.js'

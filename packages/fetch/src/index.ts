@@ -24,6 +24,7 @@ import {
   handOffBackgroundWork,
   requiredMetadataRoute,
   resolveGuardOptions,
+  withResponseHeader,
 } from '@m2m-guard/core/adapter'
 
 export { AuthError, type AuthResult, type Requirement, type Verifier } from '@m2m-guard/core'
@@ -185,7 +186,7 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
         const response = await handler(request, auth, ...rest)
         // RFC 9449 §8.2: the client's nonce is about to age out; here is the next one.
         const nonce = dpopNonceFor(request)
-        return nonce === undefined ? response : withHeader(response, 'DPoP-Nonce', nonce)
+        return nonce === undefined ? response : withResponseHeader(response, 'DPoP-Nonce', nonce)
       } finally {
         // A Worker's fetch(request, env, ctx): a key refresh this request started must outlive its answer.
         if (rest.length > 1) handOffBackgroundWork(verifier, rest, executionContext)
@@ -229,15 +230,3 @@ export function respond(error: AuthError): Response {
 
 /** A Worker's ExecutionContext, `ctx` of `fetch(request, env, ctx)`: the second argument after the request. */
 const executionContext = (rest: readonly unknown[]) => rest[1]
-
-/** `response` with one more header; a copy when its headers are immutable (a `fetch()` answer, `Response.redirect`). */
-function withHeader(response: Response, name: string, value: string): Response {
-  try {
-    response.headers.set(name, value)
-    return response
-  } catch {
-    const copy = new Response(response.body, response)
-    copy.headers.set(name, value)
-    return copy
-  }
-}

@@ -26,6 +26,7 @@ import {
   requestInfo,
   requiredMetadataRoute,
   resolveGuardOptions,
+  withResponseHeader,
 } from '@m2m-guard/core/adapter'
 import { respond } from '@m2m-guard/fetch'
 import type { Context, MiddlewareHandler } from 'hono'
@@ -140,7 +141,10 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
           c.set('auth', auth)
           await next()
           // c.header() reaches c.json()'s answer, not a Response the handler built itself.
-          if (nonce !== undefined && !c.res.headers.has('DPoP-Nonce')) withHeader(c, 'DPoP-Nonce', nonce)
+          if (nonce !== undefined && !c.res.headers.has('DPoP-Nonce')) {
+            const answer = withResponseHeader(c.res, 'DPoP-Nonce', nonce)
+            if (answer !== c.res) c.res = answer
+          }
         } finally {
           // On Workers, a key refresh this request started must outlive its answer.
           handOffBackgroundWork(verifier, c, executionContext)
@@ -155,21 +159,6 @@ export function createGuard(options: GuardOptions | Verifier): Guard {
       }
       return Object.assign(serve, { path: route.path })
     },
-  }
-}
-
-/** Sets a header on the answer, copying it first if its headers are immutable (`Response.redirect`, `fetch`). */
-function withHeader(c: Context, name: string, value: string): void {
-  try {
-    c.res.headers.set(name, value)
-  } catch {
-    try {
-      const copy = new Response(c.res.body, c.res)
-      copy.headers.set(name, value)
-      c.res = copy
-    } catch {
-      // A status a Response cannot be built with (101): the answer goes out without it.
-    }
   }
 }
 

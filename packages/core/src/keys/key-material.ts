@@ -8,8 +8,8 @@
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/
 
-/** Bytes of each coordinate, per curve. */
-const COORDINATE_BYTES: Readonly<Record<string, number>> = {
+/** Bytes of each coordinate, per curve (RFC 7518 §6.2.1.2, RFC 8037 §2). */
+export const COORDINATE_BYTES: Readonly<Record<string, number>> = {
   'P-256': 32,
   'P-384': 48,
   'P-521': 66,

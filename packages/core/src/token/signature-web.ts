@@ -5,6 +5,7 @@
  * imports a Node.js built-in or uses `Buffer`.
  */
 import { base64url, type CryptoKey, compactVerify, importJWK, type JWK } from 'jose'
+import { COORDINATE_BYTES } from '../keys/key-material.js'
 import type { CompactJws } from './compact-jws.js'
 import { RSA_MAX_BITS, RSA_MIN_BITS } from './rsa-bits.js'
 import type { SignatureKey } from './signature-path.js'
@@ -14,9 +15,6 @@ interface WebKey {
   readonly jwk: JWK
   readonly imported: Map<string, Promise<CryptoKey | undefined>>
 }
-
-// Bytes of a coordinate per curve (RFC 7518 §6.2.1.2, RFC 8037 §2).
-const COORDINATE_BYTES: Record<string, number> = { 'P-256': 32, 'P-384': 48, 'P-521': 66, Ed25519: 32 }
 
 /**
  * Verifies with jose's `compactVerify`, so the signature rules (ECDSA as raw
